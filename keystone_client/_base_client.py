@@ -1,0 +1,368 @@
+"""What the sync and async clients share, written once as I/O-free generator "flows".
+
+Configuration, request building, authentication, retries and response handling live here.
+
+A flow is a generator that yields what it needs done (an `httpx.Request` to send, or a
+`Sleep`) and receives the outcome (an `httpx.Response`, the `httpx.TransportError` raised,
+or None after a sleep). `KeystoneClient` runs flows with blocking I/O and
+`AsyncKeystoneClient` with ``await``; neither holds any logic of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import pydantic_core
+from pydantic import SecretStr, TypeAdapter
+
+from . import _response
+from ._retry import RetryPolicy
+from ._settings import KeystoneSettings, resolve_settings
+from ._version import __version__
+from .errors import APIConnectionError, APITimeoutError, AuthenticationError, ConfigurationError
+from .models import Config, Health, User
+
+__all__ = ["BaseClient", "Flow", "Outcome", "Sleep", "Step"]
+
+T = TypeVar("T")
+
+logger = logging.getLogger("keystone_client")
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Ask the runner to wait before the next step."""
+
+    seconds: float
+
+
+Step = httpx.Request | Sleep
+Outcome = httpx.Response | httpx.TransportError | None
+Flow = Generator[Step, Outcome, T]
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+LOGIN = "authentication/login/"
+LOGOUT = "authentication/logout/"
+WHOAMI = "authentication/whoami/"
+_AUTH_ENDPOINTS = frozenset({LOGIN, LOGOUT, WHOAMI})
+
+_USER = TypeAdapter(User)
+_CONFIG = TypeAdapter(Config)
+_HEALTH = TypeAdapter(Health)
+
+
+def normalize_endpoint(endpoint: str) -> str:
+    """Return ``endpoint`` relative to the base URL, with one trailing slash before any query."""
+    path, sep, query = str(endpoint).partition("?")
+    path = path.strip().strip("/")
+    path = f"{path}/" if path else ""
+    return f"{path}{sep}{query}"
+
+
+class BaseClient:
+    """State and logic shared by `KeystoneClient` and `AsyncKeystoneClient`."""
+
+    _http: httpx.Client | httpx.AsyncClient
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        username: str | None = None,
+        password: str | SecretStr | None = None,
+        token: str | SecretStr | None = None,
+        timeout: float | None = None,
+        verify_ssl: bool | None = None,
+        max_retries: int | None = None,
+        page_size: int | None = None,
+        settings: KeystoneSettings | None = None,
+    ) -> None:
+        self._settings = resolve_settings(
+            settings,
+            url=url,
+            username=username,
+            password=password,
+            token=token,
+            timeout=timeout,
+            verify_ssl=verify_ssl,
+            max_retries=max_retries,
+            page_size=page_size,
+        )
+        self._cid = str(uuid.uuid4())
+        self._retry = RetryPolicy(max_retries=self._settings.max_retries)
+        self._logged_in = False
+        # Bumped on every login so concurrent requests that all saw a 401 log in only once.
+        self._session_generation = 0
+
+    # -- public properties -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL, normalized with one trailing slash."""
+        url = self._settings.url
+        assert url is not None  # resolve_settings guarantees it
+        return url
+
+    @property
+    def cid(self) -> str:
+        """This client's correlation id, sent as ``X-KEYSTONE-CID`` with every request."""
+        return self._cid
+
+    @property
+    def page_size(self) -> int:
+        """Records requested per page when paging through a collection."""
+        return self._settings.page_size
+
+    @property
+    def timeout(self) -> float:
+        """Default timeout of every request, in seconds."""
+        return self._settings.timeout
+
+    def __repr__(self) -> str:
+        s = self._settings
+        auth = "token" if s.token else ("session" if s.username else "anonymous")
+        user = f" username={s.username!r}" if s.username else ""
+        return (
+            f"<{type(self).__name__} base_url={self.base_url!r} auth={auth}{user} cid={self.cid!r}>"
+        )
+
+    # -- httpx client construction -------------------------------------------------------------
+
+    def _http_options(self, transport: Any) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "timeout": httpx.Timeout(self._settings.timeout),
+            "verify": self._settings.verify_ssl,
+            "transport": transport,
+            "follow_redirects": False,
+            "headers": {
+                "Accept": "application/json",
+                "User-Agent": f"keystone-client/{__version__}",
+                "X-KEYSTONE-CID": self._cid,
+            },
+        }
+
+    # -- request building ------------------------------------------------------------------------
+
+    @property
+    def _can_login(self) -> bool:
+        s = self._settings
+        return s.token is None and s.username is not None and s.password is not None
+
+    def _csrf_token(self) -> str | None:
+        for cookie in self._http.cookies.jar:
+            if cookie.name == "csrftoken":
+                return cookie.value
+        return None
+
+    def _build_request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Request:
+        method = method.upper()
+        headers: dict[str, str] = {}
+        if self._settings.token is not None:
+            headers["Authorization"] = f"Token {self._settings.token.get_secret_value()}"
+        if method in UNSAFE_METHODS:
+            csrf = self._csrf_token()
+            if csrf:
+                headers["X-CSRFToken"] = csrf
+            # Django checks the Referer of unsafe HTTPS requests against its trusted origins.
+            headers["Referer"] = self.base_url
+        content: bytes | None = None
+        if json is not None:
+            content = pydantic_core.to_json(json)
+            headers["Content-Type"] = "application/json"
+        return self._http.build_request(
+            method,
+            normalize_endpoint(endpoint),
+            params=params,
+            content=content,
+            data=data,
+            files=files,
+            headers=headers,
+            timeout=httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+
+    # -- flows ---------------------------------------------------------------------------------
+
+    def _send_flow(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+        auto_login: bool = True,
+    ) -> Flow[httpx.Response]:
+        """Send one request with lazy login, retries and one re-login after a 401."""
+        endpoint = normalize_endpoint(endpoint)
+        auto_login = auto_login and self._can_login and endpoint not in _AUTH_ENDPOINTS
+        if auto_login and not self._logged_in:
+            yield from self._login_flow()
+        relogged = False
+        attempt = 0
+        while True:
+            generation = self._session_generation
+            request = self._build_request(
+                method, endpoint, params=params, json=json, data=data, files=files, timeout=timeout
+            )
+            logger.debug(
+                "Request %s %s (cid %s)",
+                request.method,
+                request.url,
+                self._cid,
+                extra={"method": request.method, "url": str(request.url), "cid": self._cid},
+            )
+            started = time.perf_counter()
+            outcome = yield request
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            if isinstance(outcome, httpx.TransportError):
+                wait = self._retry.after_error(request.method, outcome, attempt)
+                reason = f"{type(outcome).__name__}: {outcome}"
+                if wait is None:
+                    raise _connection_error(outcome, request, attempt) from outcome
+            else:
+                assert outcome is not None
+                response = outcome
+                logger.debug(
+                    "Response %s %s -> %d in %.1f ms (cid %s)",
+                    request.method,
+                    request.url,
+                    response.status_code,
+                    elapsed_ms,
+                    self._cid,
+                    extra={
+                        "method": request.method,
+                        "url": str(request.url),
+                        "status_code": response.status_code,
+                        "elapsed_ms": round(elapsed_ms, 1),
+                        "cid": self._cid,
+                    },
+                )
+                if response.status_code == 401 and auto_login and not relogged:
+                    relogged = True
+                    if generation == self._session_generation:
+                        self._logged_in = False
+                        logger.info("Session expired; logging in again (cid %s)", self._cid)
+                        yield from self._login_flow()
+                    continue
+                wait = self._retry.after_response(request.method, response, attempt)
+                if wait is None:
+                    return response
+                reason = f"{response.status_code} {response.reason_phrase}"
+            attempt += 1
+            logger.info(
+                "Retrying %s %s (retry %d of %d) after %s in %.2fs",
+                request.method,
+                request.url,
+                attempt,
+                self._retry.max_retries,
+                reason,
+                wait,
+                extra={"attempt": attempt, "reason": reason, "wait": wait, "cid": self._cid},
+            )
+            yield Sleep(wait)
+
+    def _call_flow(
+        self,
+        method: str,
+        endpoint: str,
+        adapter: TypeAdapter[T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        auto_login: bool = True,
+    ) -> Flow[T]:
+        """Send a request and parse its JSON body into ``adapter``'s type, raising on errors."""
+        response = yield from self._send_flow(
+            method,
+            endpoint,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            auto_login=auto_login,
+        )
+        return _response.parse(response, adapter)
+
+    def _login_flow(self, username: str | None = None, password: str | None = None) -> Flow[User]:
+        s = self._settings
+        username = username if username is not None else s.username
+        secret = (
+            password
+            if password is not None
+            else (s.password.get_secret_value() if s.password else None)
+        )
+        if not username or secret is None:
+            raise ConfigurationError(
+                "login() needs a username and password: pass them or set "
+                "KEYSTONE_USERNAME and KEYSTONE_PASSWORD."
+            )
+        response = yield from self._send_flow(
+            "POST", LOGIN, json={"username": username, "password": secret}, auto_login=False
+        )
+        if response.status_code in (400, 401, 403):
+            raise _response.error_for_response(response, error_class=AuthenticationError)
+        user = _response.parse(response, _USER)
+        self._logged_in = True
+        self._session_generation += 1
+        return user
+
+    def _logout_flow(self) -> Flow[None]:
+        if self._csrf_token() is not None or self._logged_in:
+            response = yield from self._send_flow("POST", LOGOUT, auto_login=False)
+            if response.status_code not in (401, 403):
+                _response.raise_for_status(response)
+        self._http.cookies.clear()
+        self._logged_in = False
+
+    def _whoami_flow(self) -> Flow[User | None]:
+        response = yield from self._send_flow("GET", WHOAMI, auto_login=False)
+        if response.status_code in (401, 403):
+            return None
+        return _response.parse(response, _USER)
+
+    def _version_flow(self) -> Flow[str]:
+        response = yield from self._send_flow("GET", "version", auto_login=False)
+        _response.raise_for_status(response)
+        return response.text.strip().strip('"')
+
+    def _config_flow(self) -> Flow[Config]:
+        return (yield from self._call_flow("GET", "config", _CONFIG))
+
+    def _health_flow(self) -> Flow[Health]:
+        return (yield from self._call_flow("GET", "health/json", _HEALTH, auto_login=False))
+
+
+def _connection_error(
+    error: httpx.TransportError, request: httpx.Request, attempt: int
+) -> APIConnectionError:
+    tries = f"after {attempt + 1} attempt{'s' if attempt else ''}"
+    if isinstance(error, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{request.method} {request.url} timed out {tries} ({type(error).__name__})",
+            request=request,
+        )
+    return APIConnectionError(
+        f"{request.method} {request.url} failed {tries}: {type(error).__name__}: {error}",
+        request=request,
+    )

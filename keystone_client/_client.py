@@ -1,0 +1,369 @@
+"""`KeystoneClient` and `AsyncKeystoneClient`: thin shells that run the shared flows."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+from pydantic import SecretStr
+
+from ._base_client import BaseClient, Flow, Outcome, Sleep
+from ._settings import KeystoneSettings
+from .errors import ConfigurationError
+from .models import Config, Health, User
+from .resources import AsyncResources, Resources
+
+__all__ = ["AsyncKeystoneClient", "KeystoneClient"]
+
+T = TypeVar("T")
+
+
+class KeystoneClient(BaseClient):
+    """Synchronous client for the Keystone API.
+
+    Use it as a context manager, or call `close()` when done. Every keyword is optional and
+    wins over the environment (``KEYSTONE_*``) and ``.env``.
+
+    Args:
+        url: Base URL of the API, e.g. ``"http://localhost:8000"``.
+        username: Username for session login.
+        password: Password for session login.
+        token: API token; sent as ``Authorization: Token <key>``.
+        timeout: Seconds before any request gives up (default 15).
+        verify_ssl: Verify the server's TLS certificate (default True).
+        max_retries: Retries of a failed idempotent request (default 2; 0 disables).
+        page_size: Records per request when paging (1-1000).
+        transport: An ``httpx.BaseTransport``, e.g. ``httpx.MockTransport`` in tests.
+        settings: A `KeystoneSettings` to start from instead of the environment.
+    """
+
+    _http: httpx.Client
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        username: str | None = None,
+        password: str | SecretStr | None = None,
+        token: str | SecretStr | None = None,
+        timeout: float | None = None,
+        verify_ssl: bool | None = None,
+        max_retries: int | None = None,
+        page_size: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        settings: KeystoneSettings | None = None,
+    ) -> None:
+        super().__init__(
+            url=url,
+            username=username,
+            password=password,
+            token=token,
+            timeout=timeout,
+            verify_ssl=verify_ssl,
+            max_retries=max_retries,
+            page_size=page_size,
+            settings=settings,
+        )
+        self._http = httpx.Client(**self._http_options(transport))
+        self.resources = Resources(self)
+        """Managers for every Keystone collection (``client.resources.grants`` ...)."""
+
+    def _run(self, flow: Flow[T]) -> T:
+        outcome: Outcome = None
+        while True:
+            try:
+                step = flow.send(outcome)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            if isinstance(step, Sleep):
+                time.sleep(step.seconds)
+                outcome = None
+                continue
+            try:
+                outcome = self._http.send(step)
+            except httpx.TransportError as exc:
+                outcome = exc
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close()` was called."""
+        return self._http.is_closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- authentication ------------------------------------------------------------------------
+
+    def login(self, username: str | None = None, password: str | None = None) -> User:
+        """Start a session and return the user; without arguments, use configured credentials.
+
+        Raises:
+            AuthenticationError: The server refused the credentials.
+        """
+        return self._run(self._login_flow(username, password))
+
+    def logout(self) -> None:
+        """End the session; does nothing when not logged in."""
+        self._run(self._logout_flow())
+
+    def whoami(self) -> User | None:
+        """Return the authenticated user, or None when anonymous."""
+        return self._run(self._whoami_flow())
+
+    def is_authenticated(self) -> bool:
+        """Return whether the server sees this client as logged in."""
+        return self.whoami() is not None
+
+    # -- raw HTTP ------------------------------------------------------------------------------
+
+    def http_get(
+        self, endpoint: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> httpx.Response:
+        """Send a GET to ``endpoint`` (relative to the base URL) and return the response as is."""
+        return self._run(self._send_flow("GET", endpoint, params=params, timeout=timeout))
+
+    def http_post(
+        self,
+        endpoint: str,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send a POST and return the response as is (no error is raised for its status)."""
+        return self._run(
+            self._send_flow("POST", endpoint, json=json, data=data, files=files, timeout=timeout)
+        )
+
+    def http_put(
+        self,
+        endpoint: str,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send a PUT and return the response as is."""
+        return self._run(
+            self._send_flow("PUT", endpoint, json=json, data=data, files=files, timeout=timeout)
+        )
+
+    def http_patch(
+        self,
+        endpoint: str,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send a PATCH and return the response as is."""
+        return self._run(
+            self._send_flow("PATCH", endpoint, json=json, data=data, files=files, timeout=timeout)
+        )
+
+    def http_delete(self, endpoint: str, timeout: float | None = None) -> httpx.Response:
+        """Send a DELETE and return the response as is."""
+        return self._run(self._send_flow("DELETE", endpoint, timeout=timeout))
+
+    # -- server information --------------------------------------------------------------------
+
+    def version(self) -> str:
+        """Return the server's version string."""
+        return self._run(self._version_flow())
+
+    def config(self) -> Config:
+        """Return the server's public configuration."""
+        return self._run(self._config_flow())
+
+    def health(self) -> Health:
+        """Return the server's health checks."""
+        return self._run(self._health_flow())
+
+
+class AsyncKeystoneClient(BaseClient):
+    """Asynchronous client for the Keystone API; the same methods as `KeystoneClient`, awaited.
+
+    Use it with ``async with``, or ``await client.close()`` when done. Arguments are those of
+    `KeystoneClient`, with an ``httpx.AsyncBaseTransport`` as ``transport``, plus
+    ``concurrency``: page requests in flight at once when listing a large collection
+    (default 4).
+    """
+
+    _http: httpx.AsyncClient
+
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        username: str | None = None,
+        password: str | SecretStr | None = None,
+        token: str | SecretStr | None = None,
+        timeout: float | None = None,
+        verify_ssl: bool | None = None,
+        max_retries: int | None = None,
+        page_size: int | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        settings: KeystoneSettings | None = None,
+        concurrency: int = 4,
+    ) -> None:
+        super().__init__(
+            url=url,
+            username=username,
+            password=password,
+            token=token,
+            timeout=timeout,
+            verify_ssl=verify_ssl,
+            max_retries=max_retries,
+            page_size=page_size,
+            settings=settings,
+        )
+        if concurrency < 1:
+            raise ConfigurationError("concurrency= must be at least 1")
+        self.concurrency = concurrency
+        """Page requests in flight at once when `AsyncQuery.list()` pages a large collection."""
+        self._http = httpx.AsyncClient(**self._http_options(transport))
+        self.resources = AsyncResources(self)
+        """Managers for every Keystone collection (``client.resources.grants`` ...)."""
+
+    async def _run(self, flow: Flow[T]) -> T:
+        outcome: Outcome = None
+        while True:
+            try:
+                step = flow.send(outcome)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            if isinstance(step, Sleep):
+                await asyncio.sleep(step.seconds)
+                outcome = None
+                continue
+            try:
+                outcome = await self._http.send(step)
+            except httpx.TransportError as exc:
+                outcome = exc
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close()` was called."""
+        return self._http.is_closed
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- authentication ------------------------------------------------------------------------
+
+    async def login(self, username: str | None = None, password: str | None = None) -> User:
+        """Start a session and return the user; without arguments, use configured credentials.
+
+        Raises:
+            AuthenticationError: The server refused the credentials.
+        """
+        return await self._run(self._login_flow(username, password))
+
+    async def logout(self) -> None:
+        """End the session; does nothing when not logged in."""
+        await self._run(self._logout_flow())
+
+    async def whoami(self) -> User | None:
+        """Return the authenticated user, or None when anonymous."""
+        return await self._run(self._whoami_flow())
+
+    async def is_authenticated(self) -> bool:
+        """Return whether the server sees this client as logged in."""
+        return await self.whoami() is not None
+
+    # -- raw HTTP ------------------------------------------------------------------------------
+
+    async def http_get(
+        self, endpoint: str, params: Mapping[str, Any] | None = None, timeout: float | None = None
+    ) -> httpx.Response:
+        """Send a GET to ``endpoint`` (relative to the base URL) and return the response as is."""
+        return await self._run(self._send_flow("GET", endpoint, params=params, timeout=timeout))
+
+    async def http_post(
+        self,
+        endpoint: str,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send a POST and return the response as is (no error is raised for its status)."""
+        return await self._run(
+            self._send_flow("POST", endpoint, json=json, data=data, files=files, timeout=timeout)
+        )
+
+    async def http_put(
+        self,
+        endpoint: str,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send a PUT and return the response as is."""
+        return await self._run(
+            self._send_flow("PUT", endpoint, json=json, data=data, files=files, timeout=timeout)
+        )
+
+    async def http_patch(
+        self,
+        endpoint: str,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Any = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """Send a PATCH and return the response as is."""
+        return await self._run(
+            self._send_flow("PATCH", endpoint, json=json, data=data, files=files, timeout=timeout)
+        )
+
+    async def http_delete(self, endpoint: str, timeout: float | None = None) -> httpx.Response:
+        """Send a DELETE and return the response as is."""
+        return await self._run(self._send_flow("DELETE", endpoint, timeout=timeout))
+
+    # -- server information --------------------------------------------------------------------
+
+    async def version(self) -> str:
+        """Return the server's version string."""
+        return await self._run(self._version_flow())
+
+    async def config(self) -> Config:
+        """Return the server's public configuration."""
+        return await self._run(self._config_flow())
+
+    async def health(self) -> Health:
+        """Return the server's health checks."""
+        return await self._run(self._health_flow())

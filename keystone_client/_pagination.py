@@ -1,0 +1,198 @@
+"""Page planning: which request fetches the next page, and which records a page yields.
+
+Keyset pagination (``id__gt=<last id>`` with ``_order=id``) is used whenever the query is
+ordered by id, which is the server's default order for most collections. It yields every
+record exactly once even when records are created or deleted between pages. Other orders
+fall back to ``_offset`` paging and drop any record already yielded, so a record is never
+yielded twice; a deletion between pages can then make a record be skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
+
+from .models import KeystoneModel, Page
+
+__all__ = ["Pager", "QueryState"]
+
+M = TypeVar("M", bound=KeystoneModel)
+
+_LOWER = ("__gt", "__gte")
+
+
+@dataclass(frozen=True)
+class QueryState:
+    """The immutable description of a query: compiled filters, order, search and slice."""
+
+    filters: tuple[tuple[str, str], ...] = ()
+    order: str | None = None
+    search: str | None = None
+    offset: int = 0
+    limit: int | None = None
+
+    def params(self) -> dict[str, str]:
+        """Query parameters common to every page of this query."""
+        params = dict(self.filters)
+        if self.order:
+            params["_order"] = self.order
+        if self.search is not None:
+            params["_search"] = self.search
+        return params
+
+    def sliced(self, start: int, stop: int | None) -> QueryState:
+        """Return the state of ``query[start:stop]`` applied on top of this one."""
+        offset = self.offset + start
+        limit = None if stop is None else max(0, stop - start)
+        if self.limit is not None:
+            room = max(0, self.limit - start)
+            limit = room if limit is None else min(limit, room)
+        return replace(self, offset=offset, limit=limit)
+
+
+def merge_bound(params: dict[str, str], key: str, value: int) -> None:
+    """Add an id bound to ``params``, keeping the stricter one if the user set it too."""
+    current = params.get(key)
+    if current is not None:
+        try:
+            mine = int(current)
+        except ValueError:
+            mine = None
+        if mine is not None:
+            value = max(value, mine) if key.endswith(_LOWER) else min(value, mine)
+    params[key] = str(value)
+
+
+@dataclass
+class Pager(Generic[M]):
+    """Plans the page requests of one query and filters what each page yields.
+
+    Call `next_params()` for the next request (None when done) and `feed()` with the page
+    that came back; repeat. No I/O happens here.
+    """
+
+    state: QueryState
+    page_size: int
+    keyset: str | None  # "id", "-id", or None for offset paging
+    bounds: Mapping[str, int] = field(default_factory=dict)
+    fetched: int = 0
+    done: bool = False
+    cursor: int | None = None
+    _raw_offset: int = 0
+    _seen: set[Any] = field(default_factory=set)
+
+    @classmethod
+    def for_query(
+        cls, state: QueryState, page_size: int, default_keyset: str | None, numeric_ids: bool
+    ) -> Pager[M]:
+        """Choose keyset or offset paging for ``state``."""
+        if state.order is None:
+            keyset = default_keyset
+        elif state.order in ("id", "-id") and numeric_ids:
+            keyset = state.order
+        else:
+            keyset = None
+        return cls(state=state, page_size=page_size, keyset=keyset)
+
+    def _remaining(self) -> int | None:
+        return None if self.state.limit is None else self.state.limit - self.fetched
+
+    def next_params(self) -> dict[str, str] | None:
+        """Return the query parameters of the next page, or None when there is none."""
+        remaining = self._remaining()
+        if self.done or (remaining is not None and remaining <= 0):
+            self.done = True
+            return None
+        params = self.state.params()
+        size = self.page_size if remaining is None else min(self.page_size, remaining)
+        params["_limit"] = str(size)
+        if self.keyset is not None:
+            params["_order"] = self.keyset
+            for key, value in self.bounds.items():
+                merge_bound(params, key, value)
+            if self.cursor is None:
+                if self.state.offset:
+                    params["_offset"] = str(self.state.offset)
+            else:
+                merge_bound(params, "id__gt" if self.keyset == "id" else "id__lt", self.cursor)
+        else:
+            offset = self.state.offset + self._raw_offset
+            if offset:
+                params["_offset"] = str(offset)
+        return params
+
+    def feed(self, page: Page[M], requested: int) -> list[M]:
+        """Take a page fetched with ``_limit=requested``; return the records to yield."""
+        results = page.results
+        if len(results) < requested or page.next is None:
+            self.done = True
+        self._raw_offset += len(results)
+        if self.keyset is not None:
+            if results:
+                self.cursor = int(results[-1].id)  # type: ignore[attr-defined]
+        else:
+            fresh = []
+            for record in results:
+                key = getattr(record, "id", None)
+                if key is None or key not in self._seen:
+                    self._seen.add(key)
+                    fresh.append(record)
+            results = fresh
+        self.fetched += len(results)
+        return list(results)
+
+    # -- concurrent listing -------------------------------------------------------------------
+
+    @property
+    def can_split(self) -> bool:
+        """Whether the rest of this query may be fetched as concurrent id-range slices."""
+        return (
+            self.keyset is not None
+            and not self.done
+            and self.state.limit is None
+            and self.cursor is not None
+        )
+
+    def edge_params(self) -> dict[str, str]:
+        """Parameters of a one-record request for the far end of the id range."""
+        params = self.state.params()
+        for key, value in self.bounds.items():
+            merge_bound(params, key, value)
+        params["_order"] = "-id" if self.keyset == "id" else "id"
+        params["_limit"] = "1"
+        return params
+
+    def split(self, edge: int, remaining: int, max_slices: int) -> list[Pager[M]]:
+        """Split the ids between the cursor and ``edge`` into disjoint keyset slices.
+
+        The last slice is open-ended so records created meanwhile are still found, and
+        slices are disjoint, so every record is yielded exactly once.
+        """
+        assert self.cursor is not None and self.keyset is not None
+        start = self.cursor
+        # Aim below one page per slice, so a dense slice ends with its first short page.
+        pages = -(-remaining * 10 // (self.page_size * 9))
+        span = abs(edge - start)
+        count = max(1, min(max_slices, pages, span))
+        step = (edge - start) / count
+        points = [start + round(step * i) for i in range(count)]
+        ascending = self.keyset == "id"
+        lower, upper = ("id__gt", "id__lte") if ascending else ("id__lt", "id__gte")
+        state = replace(self.state, offset=0, limit=None)
+        slices: list[Pager[M]] = []
+        for i, point in enumerate(points):
+            bounds = dict(self.bounds)
+            bounds[lower] = point
+            if i + 1 < count:
+                bounds[upper] = points[i + 1]
+            slices.append(
+                Pager(state=state, page_size=self.page_size, keyset=self.keyset, bounds=bounds)
+            )
+        return slices
+
+
+def iter_pages(pager: Pager[M]) -> Iterator[dict[str, str]]:
+    """Yield the parameters of each page request until the pager is done."""
+    while (params := pager.next_params()) is not None:
+        yield params

@@ -1,0 +1,250 @@
+"""Lazy, immutable queries over one collection: `Query` (sync) and `AsyncQuery`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+
+from pydantic import BaseModel, TypeAdapter
+
+from ._base_client import BaseClient, Flow
+from ._filters import compile_filters, compile_ordering
+from ._pagination import Pager, QueryState
+from .models import KeystoneModel, Page, Record
+
+if TYPE_CHECKING:
+    from ._client import AsyncKeystoneClient, KeystoneClient
+    from .resources._spec import ResourceSpec
+
+__all__ = ["AsyncQuery", "Query"]
+
+M = TypeVar("M", bound=KeystoneModel)
+
+
+class _Count(BaseModel):
+    count: int
+
+
+_COUNT = TypeAdapter(_Count)
+
+# Slices are cheap tasks; the semaphore, not their number, bounds requests in flight.
+_MAX_SLICES = 256
+
+
+class BaseQuery(Generic[M]):
+    """What `Query` and `AsyncQuery` share: building the query and its page flows."""
+
+    _client: BaseClient
+
+    def __init__(self, client: BaseClient, spec: ResourceSpec[M], state: QueryState | None = None):
+        self._client = client
+        self._spec = spec
+        self._state = state or QueryState()
+
+    def _clone(self, state: QueryState) -> Self:
+        return type(self)(self._client, self._spec, state)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._spec.name} {self._state.params()}>"
+
+    def filter(self, **filters: Any) -> Self:
+        """Return a query narrowed by ``field__lookup=value`` filters (all must match).
+
+        Raises:
+            FilterError: A field or lookup the resource does not offer; nothing is sent.
+        """
+        params = compile_filters(self._spec.name, self._spec.filters, self._spec.aliases, filters)
+        merged = dict(self._state.filters)
+        merged.update(params)
+        return self._clone(replace(self._state, filters=tuple(merged.items())))
+
+    def order_by(self, *fields: str) -> Self:
+        """Return a query ordered by ``fields`` (``"-field"`` for descending)."""
+        order = compile_ordering(self._spec.name, self._spec.filters, self._spec.aliases, fields)
+        return self._clone(replace(self._state, order=order or None))
+
+    def search(self, text: str) -> Self:
+        """Return a query restricted to records matching the server's full-text ``text``."""
+        return self._clone(replace(self._state, search=text))
+
+    def _sliced(self, key: slice) -> Self:
+        if key.step not in (None, 1):
+            raise ValueError("Query slices do not support a step")
+        start, stop = key.start or 0, key.stop
+        if start < 0 or (stop is not None and stop < 0):
+            raise ValueError("Query slices do not support negative indexes")
+        return self._clone(self._state.sliced(start, stop))
+
+    def _index_state(self, index: int) -> QueryState:
+        if index < 0:
+            raise ValueError("Query indexes must not be negative")
+        return self._state.sliced(index, index + 1)
+
+    # -- flows (no I/O) ------------------------------------------------------------------------
+
+    def _pager(self, state: QueryState | None = None) -> Pager[M]:
+        return Pager.for_query(
+            state or self._state,
+            self._client.page_size,
+            self._spec.keyset_order,
+            issubclass(self._spec.model, Record),
+        )
+
+    def _page_flow(self, pager: Pager[M], params: dict[str, str]) -> Flow[list[M]]:
+        page = yield from self._client._call_flow(
+            "GET", self._spec.endpoint, self._spec.page_adapter, params=params
+        )
+        return pager.feed(page, int(params["_limit"]))
+
+    def _raw_page_flow(self, params: dict[str, str]) -> Flow[Page[M]]:
+        return (
+            yield from self._client._call_flow(
+                "GET", self._spec.endpoint, self._spec.page_adapter, params=params
+            )
+        )
+
+    def _count_flow(self) -> Flow[int]:
+        params = self._state.params()
+        params["_limit"] = "1"
+        result = yield from self._client._call_flow(
+            "GET", self._spec.endpoint, _COUNT, params=params
+        )
+        count = max(0, result.count - self._state.offset)
+        return count if self._state.limit is None else min(count, self._state.limit)
+
+    def _one_flow(self, state: QueryState) -> Flow[M | None]:
+        pager = self._pager(state)
+        params = pager.next_params()
+        if params is None:
+            return None
+        records = yield from self._page_flow(pager, params)
+        return records[0] if records else None
+
+
+class Query(BaseQuery[M]):
+    """A lazy query: nothing is sent until it is iterated, listed, counted or indexed."""
+
+    _client: KeystoneClient
+
+    def __iter__(self) -> Iterator[M]:
+        """Yield every matching record, fetching one page at a time."""
+        pager = self._pager()
+        while (params := pager.next_params()) is not None:
+            yield from self._client._run(self._page_flow(pager, params))
+
+    def list(self) -> list[M]:
+        """Return every matching record."""
+        return list(self)
+
+    def count(self) -> int:
+        """Return the number of matching records (one small request)."""
+        return self._client._run(self._count_flow())
+
+    def first(self) -> M | None:
+        """Return the first matching record, or None."""
+        return self._client._run(self._one_flow(self._index_state(0)))
+
+    def exists(self) -> bool:
+        """Return whether any record matches."""
+        return self.first() is not None
+
+    @overload
+    def __getitem__(self, key: int) -> M: ...
+    @overload
+    def __getitem__(self, key: slice) -> Query[M]: ...
+    def __getitem__(self, key: int | slice) -> M | Query[M]:
+        """``query[i]`` fetches one record; ``query[a:b]`` returns a narrower lazy query."""
+        if isinstance(key, slice):
+            return self._sliced(key)
+        record = self._client._run(self._one_flow(self._index_state(key)))
+        if record is None:
+            raise IndexError(f"{self._spec.name} query index {key} out of range")
+        return record
+
+
+class AsyncQuery(BaseQuery[M]):
+    """A lazy async query: iterate with ``async for``; await `list()`, `count()`, ``q[i]``."""
+
+    _client: AsyncKeystoneClient
+
+    async def __aiter__(self) -> AsyncIterator[M]:
+        """Yield every matching record, fetching one page at a time."""
+        pager = self._pager()
+        while (params := pager.next_params()) is not None:
+            for record in await self._client._run(self._page_flow(pager, params)):
+                yield record
+
+    async def list(self) -> list[M]:
+        """Return every matching record, fetching later pages concurrently.
+
+        After the first page, the rest of the id range is split into disjoint keyset slices
+        fetched with at most ``client.concurrency`` requests in flight.
+        """
+        pager = self._pager()
+        params = pager.next_params()
+        if params is None:
+            return []
+        records = await self._client._run(self._page_flow(pager, params))
+        if not pager.can_split or self._client.concurrency <= 1:
+            async for record in self._drain(pager):
+                records.append(record)
+            return records
+        edge_page = await self._client._run(self._raw_page_flow(pager.edge_params()))
+        if not edge_page.results:
+            return records
+        edge = int(edge_page.results[0].id)  # type: ignore[attr-defined]
+        remaining = max(0, edge_page.count - pager.fetched)
+        slices = pager.split(edge, remaining, _MAX_SLICES)
+        gate = asyncio.Semaphore(self._client.concurrency)
+
+        async def fetch(part: Pager[M]) -> list[M]:
+            found: list[M] = []
+            async for record in self._drain(part, gate):
+                found.append(record)
+            return found
+
+        for chunk in await asyncio.gather(*(fetch(part) for part in slices)):
+            records.extend(chunk)
+        return records
+
+    async def _drain(
+        self, pager: Pager[M], gate: asyncio.Semaphore | None = None
+    ) -> AsyncIterator[M]:
+        while (params := pager.next_params()) is not None:
+            if gate is None:
+                page = await self._client._run(self._page_flow(pager, params))
+            else:
+                async with gate:
+                    page = await self._client._run(self._page_flow(pager, params))
+            for record in page:
+                yield record
+
+    async def count(self) -> int:
+        """Return the number of matching records (one small request)."""
+        return await self._client._run(self._count_flow())
+
+    async def first(self) -> M | None:
+        """Return the first matching record, or None."""
+        return await self._client._run(self._one_flow(self._index_state(0)))
+
+    async def exists(self) -> bool:
+        """Return whether any record matches."""
+        return await self.first() is not None
+
+    @overload
+    def __getitem__(self, key: int) -> Awaitable[M]: ...
+    @overload
+    def __getitem__(self, key: slice) -> AsyncQuery[M]: ...
+    def __getitem__(self, key: int | slice) -> Awaitable[M] | AsyncQuery[M]:
+        """``await query[i]`` fetches one record; ``query[a:b]`` returns a narrower query."""
+        if isinstance(key, slice):
+            return self._sliced(key)
+        return self._get_index(key)
+
+    async def _get_index(self, index: int) -> M:
+        record = await self._client._run(self._one_flow(self._index_state(index)))
+        if record is None:
+            raise IndexError(f"{self._spec.name} query index {index} out of range")
+        return record

@@ -1,0 +1,139 @@
+"""Records of the server's ``allocations`` app: clusters, requests, reviews and their parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from pydantic import AwareDatetime, Field
+
+from ._base import OpenEnum, Record
+from .enums import AccessMode, RequestStatus, ReviewStatus
+from .summaries import (
+    AllocationRequestSummary,
+    AllocationSummary,
+    AttachmentSummary,
+    AuditLogSummary,
+    ClusterSummary,
+    CommentSummary,
+    GrantSummary,
+    PublicationSummary,
+    TeamSummary,
+    UserSummary,
+)
+
+__all__ = [
+    "Allocation",
+    "AllocationRequest",
+    "AllocationReview",
+    "Attachment",
+    "Cluster",
+    "Comment",
+]
+
+
+class Cluster(Record):
+    """A compute cluster that service units are allocated on (``allocations/clusters/``)."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {"access_team_ids": "access_teams"}
+
+    access_teams: list[TeamSummary] = Field(alias="_access_teams")
+    history: list[AuditLogSummary] = Field(alias="_history")
+    name: str
+    description: str | None
+    enabled: bool
+    access_mode: OpenEnum[AccessMode]
+    access_team_ids: list[int] = Field(alias="access_teams")
+
+
+class AllocationRequest(Record):
+    """A team's request for service units (``allocations/requests/``)."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {
+        "submitter_id": "submitter",
+        "team_id": "team",
+        "assignee_ids": "assignees",
+        "publication_ids": "publications",
+        "grant_ids": "grants",
+    }
+
+    submitter: UserSummary = Field(alias="_submitter")
+    team: TeamSummary = Field(alias="_team")
+    assignees: list[UserSummary] = Field(alias="_assignees")
+    publications: list[PublicationSummary] = Field(alias="_publications")
+    grants: list[GrantSummary] = Field(alias="_grants")
+    history: list[AuditLogSummary] = Field(alias="_history")
+    allocations: list[AllocationSummary] = Field(alias="_allocations")
+    attachments: list[AttachmentSummary] = Field(alias="_attachments")
+    comments: list[CommentSummary] = Field(alias="_comments")
+    title: str
+    description: str
+    submitted: AwareDatetime
+    active: dt.date | None
+    expire: dt.date | None
+    status: OpenEnum[RequestStatus]
+    submitter_id: int = Field(alias="submitter")
+    team_id: int = Field(alias="team")
+    assignee_ids: list[int] = Field(alias="assignees")
+    publication_ids: list[int] = Field(alias="publications")
+    grant_ids: list[int] = Field(alias="grants")
+
+
+class AllocationReview(Record):
+    """A reviewer's decision on an allocation request (``allocations/reviews/``)."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {
+        "request_id": "request",
+        "reviewer_id": "reviewer",
+    }
+
+    request: AllocationRequestSummary = Field(alias="_request")
+    reviewer: UserSummary = Field(alias="_reviewer")
+    history: list[AuditLogSummary] = Field(alias="_history")
+    status: OpenEnum[ReviewStatus]
+    submitted: AwareDatetime
+    request_id: int = Field(alias="request")
+    reviewer_id: int = Field(alias="reviewer")
+
+
+class Allocation(Record):
+    """Service units requested and awarded on one cluster (server ``ResourceAllocation``)."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {"cluster_id": "cluster", "request_id": "request"}
+
+    cluster: ClusterSummary = Field(alias="_cluster")
+    request: AllocationRequestSummary = Field(alias="_request")
+    history: list[AuditLogSummary] = Field(alias="_history")
+    requested: int
+    awarded: int | None
+    final: int | None
+    cluster_id: int = Field(alias="cluster")
+    request_id: int = Field(alias="request")
+
+
+class Comment(Record):
+    """A comment on an allocation request (``allocations/comments/``)."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user", "request_id": "request"}
+
+    user_id: int = Field(alias="user")
+    user: UserSummary = Field(alias="_user")
+    request: AllocationRequestSummary = Field(alias="_request")
+    history: list[AuditLogSummary] = Field(alias="_history")
+    content: str
+    created: AwareDatetime
+    private: bool
+    request_id: int = Field(alias="request")
+
+
+class Attachment(Record):
+    """A file attached to an allocation request (``allocations/attachments/``)."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {"request_id": "request"}
+
+    file: str
+    name: str
+    request: AllocationRequestSummary = Field(alias="_request")
+    history: list[AuditLogSummary] = Field(alias="_history")
+    uploaded: AwareDatetime
+    request_id: int = Field(alias="request")

@@ -1,0 +1,39 @@
+"""Records of the server's ``notifications`` app: notifications and preferences."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import AwareDatetime, Field
+
+from ._base import OpenEnum, Record
+from .enums import NotificationType
+from .summaries import UserSummary
+
+__all__ = ["Notification", "Preference"]
+
+
+class Notification(Record):
+    """A message sent to a user (``notifications/notifications/``); only ``read`` is writable."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user"}
+
+    time: AwareDatetime
+    read: bool
+    subject: str
+    message_html: str
+    notification_type: OpenEnum[NotificationType]
+    user_id: int = Field(alias="user")
+    user: UserSummary = Field(alias="_user")
+
+
+class Preference(Record):
+    """A user's notification settings (``notifications/preferences/``)."""
+
+    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user"}
+
+    user: UserSummary = Field(alias="_user")
+    #: Days before a request expires at which the user is warned, e.g. ``[30, 14]``.
+    request_expiry_thresholds: list[int]
+    notify_on_expiration: bool
+    user_id: int = Field(alias="user")

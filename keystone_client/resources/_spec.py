@@ -1,0 +1,73 @@
+"""`ResourceSpec`: everything the generic managers need to know about one collection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Generic, TypeVar
+
+from pydantic import TypeAdapter
+
+from ..models import KeystoneModel, Page
+
+__all__ = ["ResourceSpec"]
+
+M = TypeVar("M", bound=KeystoneModel)
+
+
+@dataclass(frozen=True, eq=False)
+class ResourceSpec(Generic[M]):
+    """The declaration of one collection: endpoint, model, filters and writable fields.
+
+    Attributes:
+        name: The attribute name under ``client.resources``.
+        endpoint: Path relative to the base URL, with a trailing slash.
+        model: The pydantic model of one record.
+        filters: Server filter field -> field type (see ``keystone_client._filters.LOOKUPS``).
+        create_fields: Server field names accepted by POST (and PUT).
+        update_fields: Server field names accepted by PATCH and PUT, when they differ.
+        choices: Choice field -> endpoint that lists its codes and labels.
+        keyset_order: The server's default order when it is by id (``"id"`` or ``"-id"``),
+            which allows keyset pagination; None when records must be paged by offset.
+        file_field: The field sent as a multipart file upload, if any.
+    """
+
+    name: str
+    endpoint: str
+    model: type[M]
+    filters: Mapping[str, str]
+    create_fields: frozenset[str] = frozenset()
+    update_fields: frozenset[str] | None = None
+    choices: Mapping[str, str] = field(default_factory=dict)
+    keyset_order: str | None = "id"
+    file_field: str | None = None
+
+    @property
+    def writable_on_update(self) -> frozenset[str]:
+        """Server field names accepted by PATCH and PUT."""
+        return self.create_fields if self.update_fields is None else self.update_fields
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Model field name -> server name, for names that differ (``team_id`` -> ``team``)."""
+        known = {*self.filters, *self.create_fields}
+        return {
+            name: info.alias
+            for name, info in self.model.model_fields.items()
+            if info.alias and info.alias != name and info.alias in known
+        }
+
+    @cached_property
+    def record_adapter(self) -> TypeAdapter[M]:
+        """Parses one record straight from JSON bytes."""
+        return TypeAdapter(self.model)
+
+    @cached_property
+    def page_adapter(self) -> TypeAdapter[Page[M]]:
+        """Parses one list page straight from JSON bytes."""
+        return TypeAdapter(Page[self.model])  # type: ignore[name-defined]
+
+    def detail_path(self, record_id: object) -> str:
+        """Return the endpoint of one record."""
+        return f"{self.endpoint}{record_id}/"
