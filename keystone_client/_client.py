@@ -21,6 +21,10 @@ __all__ = ["AsyncKeystoneClient", "KeystoneClient"]
 
 T = TypeVar("T")
 
+# Module-level so tests can observe retry waits without sleeping.
+sleep = time.sleep
+async_sleep = asyncio.sleep
+
 
 class KeystoneClient(BaseClient):
     """Synchronous client for the Keystone API.
@@ -80,7 +84,7 @@ class KeystoneClient(BaseClient):
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             if isinstance(step, Sleep):
-                time.sleep(step.seconds)
+                sleep(step.seconds)
                 outcome = None
                 continue
             try:
@@ -251,7 +255,7 @@ class AsyncKeystoneClient(BaseClient):
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             if isinstance(step, Sleep):
-                await asyncio.sleep(step.seconds)
+                await async_sleep(step.seconds)
                 outcome = None
                 continue
             try:

@@ -1,0 +1,113 @@
+"""Shared fixtures: every behaviour runs against the sync and the async client alike.
+
+``client`` is parametrized over ``sync`` and ``async``; ``run(x)`` returns ``x`` for the sync
+client and awaits it on a private event loop for the async one, and ``run.all(query)``
+collects a query by iterating it (``for`` or ``async for``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import respx
+
+from keystone_client import AsyncKeystoneClient, KeystoneClient
+
+BASE = "http://keystone.test/"
+
+AnyClient = KeystoneClient | AsyncKeystoneClient
+
+
+class Runner:
+    """Runs sync results as they are and awaitables on one event loop per test."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.loop = asyncio.new_event_loop() if mode == "async" else None
+
+    @property
+    def is_async(self) -> bool:
+        return self.loop is not None
+
+    def __call__(self, value: Any) -> Any:
+        if inspect.isawaitable(value):
+            assert self.loop is not None, "an awaitable in sync mode"
+            return self.loop.run_until_complete(value)
+        return value
+
+    def all(self, query: Any) -> list[Any]:
+        """Iterate a query (``for`` / ``async for``) into a list."""
+        if self.loop is None:
+            return list(query)
+
+        async def collect() -> list[Any]:
+            return [item async for item in query]
+
+        return self.loop.run_until_complete(collect())
+
+    def close(self) -> None:
+        if self.loop is not None:
+            self.loop.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def run(mode: str) -> Iterator[Runner]:
+    runner = Runner(mode)
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def make_client(run: Runner) -> Iterator[Callable[..., AnyClient]]:
+    """Build a client of the current mode (default url ``BASE``, no retry waits); closed after."""
+    made: list[AnyClient] = []
+
+    def factory(**kwargs: Any) -> AnyClient:
+        kwargs.setdefault("url", BASE)
+        cls = AsyncKeystoneClient if run.is_async else KeystoneClient
+        client = cls(**kwargs)
+        made.append(client)
+        return client
+
+    yield factory
+    for client in made:
+        run(client.close())
+
+
+@pytest.fixture
+def client(make_client: Callable[..., AnyClient]) -> AnyClient:
+    return make_client()
+
+
+@pytest.fixture
+def api(respx_mock: respx.MockRouter) -> respx.MockRouter:
+    """The respx router for the test server at ``BASE`` (unmatched requests fail the test)."""
+    return respx_mock
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record retry waits instead of sleeping; see the ``sleeps`` fixture."""
+    waits: list[float] = []
+
+    async def fake_async_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("keystone_client._client.sleep", waits.append)
+    monkeypatch.setattr("keystone_client._client.async_sleep", fake_async_sleep)
+    return waits
+
+
+@pytest.fixture
+def sleeps(_no_sleep: list[float]) -> list[float]:
+    """The retry waits requested during the test, in seconds."""
+    return _no_sleep
