@@ -78,6 +78,10 @@ class APIError(KeystoneError, httpx.HTTPStatusError):
         self.status_code = response.status_code
         self.body = body
         self.detail = detail if detail is not None else message
+        self._read_body(body)
+
+    def _read_body(self, body: Any) -> None:
+        """Pick the subclass's own attributes out of the decoded body."""
 
 
 class BadRequestError(APIError):
@@ -87,15 +91,7 @@ class BadRequestError(APIError):
         errors: Field name -> list of messages, as DRF reports them.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: httpx.Response,
-        body: Any = None,
-        detail: str | None = None,
-    ) -> None:
-        super().__init__(message, response=response, body=body, detail=detail)
+    def _read_body(self, body: Any) -> None:
         self.errors: dict[str, list[str]] = field_errors(body)
 
 
@@ -129,22 +125,12 @@ class BatchError(APIError):
         token: The unresolvable ``@ref{...}`` token, for reference errors.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: httpx.Response,
-        body: Any = None,
-        detail: str | None = None,
-    ) -> None:
-        super().__init__(message, response=response, body=body, detail=detail)
+    def _read_body(self, body: Any) -> None:
         data = body if isinstance(body, dict) else {}
-        step = data.get("step")
-        status = data.get("status")
+        step, status, token = data.get("step"), data.get("status"), data.get("token")
         self.step: int | None = step if isinstance(step, int) else None
         self.status: int | None = status if isinstance(status, int) else None
         self.errors: dict[str, list[str]] = field_errors(data.get("body"))
-        token = data.get("token")
         self.token: str | None = token if isinstance(token, str) else None
 
 

@@ -15,7 +15,14 @@ from .allocations import (
     Comment,
 )
 from .config import Config, Health, HealthCheck
-from .enums import AccessMode, MembershipRole, NotificationType, RequestStatus, ReviewStatus
+from .enums import (
+    AccessMode,
+    FeedRecordType,
+    MembershipRole,
+    NotificationType,
+    RequestStatus,
+    ReviewStatus,
+)
 from .logs import AuditLog, FeedEntry, RequestLog, TaskResult
 from .notifications import Notification, Preference
 from .pagination import Page
@@ -55,6 +62,7 @@ __all__ = [
     "CommentSummary",
     "Config",
     "FeedEntry",
+    "FeedRecordType",
     "Grant",
     "GrantStats",
     "GrantSummary",

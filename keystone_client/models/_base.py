@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -33,13 +34,27 @@ class Record(KeystoneModel):
 
     _changed: set[str] = PrivateAttr(default_factory=set)
 
-    #: Server-side keys sent for a change of each model field (``team_id`` -> ``team``).
+    #: Server key of every writable-named field whose model name differs from it
+    #: (``{"team_id": "team", "assignee_ids": "assignees"}``). The expanded ``_x`` objects are
+    #: read-only and not listed.
     writable_aliases: ClassVar[dict[str, str]] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
         if name in type(self).model_fields:
             self._changed.add(name)
+
+    def __copy__(self) -> Self:
+        copied = super().__copy__()
+        copied._changed = set(self._changed)  # a copy must not share the original's changes
+        return copied
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Return a copy; fields set through ``update`` count as changed on the copy."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied._changed.update(name for name in update if name in type(self).model_fields)
+        return copied
 
     def changed_fields(self) -> dict[str, Any]:
         """Return the fields assigned since the record was fetched, by model name."""

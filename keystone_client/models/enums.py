@@ -6,6 +6,7 @@ from enum import StrEnum
 
 __all__ = [
     "AccessMode",
+    "FeedRecordType",
     "MembershipRole",
     "NotificationType",
     "RequestStatus",
@@ -54,3 +55,14 @@ class NotificationType(StrEnum):
     """An allocation request expires soon (server label: "Upcoming Request Expiration")."""
     REQUEST_EXPIRED = "RD"
     """An allocation request has expired (server label: "Request Past Expiration")."""
+
+
+class FeedRecordType(StrEnum):
+    """The kind of record an activity feed entry points to."""
+
+    REQUEST = "request"
+    """An HTTP request log (``logs/requests/``)."""
+    TASK = "task"
+    """A background task result (``logs/tasks/``)."""
+    AUDIT = "audit"
+    """An audit log of a record change (``logs/audit/``)."""

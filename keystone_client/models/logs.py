@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, Field
 
-from ._base import KeystoneModel, Record
+from ._base import KeystoneModel, OpenEnum, Record
+from .enums import FeedRecordType
 from .summaries import UserSummary
 
 __all__ = ["AuditLog", "FeedEntry", "RequestLog", "TaskResult"]
@@ -73,8 +74,8 @@ class FeedEntry(KeystoneModel):
     id: str
     user: UserSummary | None = Field(alias="_user")
     record_id: int
-    #: The kind of record: ``"request"``, ``"task"`` or ``"audit"``.
-    record_type: str
+    #: The kind of record: a request log, a task result or an audit log.
+    record_type: OpenEnum[FeedRecordType]
     timestamp: AwareDatetime
     summary: str | None = None
     cid: str | None = None

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, TypeAdapter
+from pydantic import BeforeValidator, PlainSerializer
 
 from ._base import KeystoneModel
 
@@ -27,24 +27,23 @@ _DJANGO_DURATION = re.compile(
     r"(?P<seconds>\d+)"
     r"(?:[.,](?P<microseconds>\d{1,6})\d{0,6})?$"
 )
-_TIMEDELTA: TypeAdapter[timedelta] = TypeAdapter(timedelta)
 
 
-def _parse_duration(value: str) -> timedelta:
-    """Parse a duration as Django writes it (``"39 16:48:44.421594"``) or in ISO 8601.
+def _parse_duration(value: Any) -> Any:
+    """Turn Django's duration text (``"39 16:48:44.421594"``) into a ``timedelta``.
+
+    Anything else (ISO 8601 text such as ``"P3DT4H"``, numbers, timedeltas) is passed on
+    unchanged to pydantic's own ``timedelta`` validation, which also reports bad values.
 
     Args:
-        value: The duration text.
+        value: The raw field value.
 
     Returns:
-        The duration.
-
-    Raises:
-        ValueError: If the text is not a duration.
+        The duration, or ``value`` unchanged.
     """
-    match = _DJANGO_DURATION.match(value)
+    match = _DJANGO_DURATION.match(value) if isinstance(value, str) else None
     if match is None:
-        return _TIMEDELTA.validate_python(value)  # ISO 8601 ("P3DT4H"), raises ValueError
+        return value
     days = timedelta(days=int(match["days"] or 0))
     sign = -1 if match["sign"] == "-" else 1
     rest = timedelta(
@@ -75,14 +74,10 @@ def _format_duration(value: timedelta) -> str:
     return text
 
 
-def _parse_duration_field(value: Any) -> Any:
-    return _parse_duration(value) if isinstance(value, str) else value
-
-
 #: A ``timedelta`` read from and written back as Django's duration text.
 _DjangoDuration = Annotated[
     timedelta,
-    BeforeValidator(_parse_duration_field),
+    BeforeValidator(_parse_duration),
     PlainSerializer(_format_duration, return_type=str, when_used="json"),
 ]
 
