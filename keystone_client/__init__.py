@@ -1,5 +1,6 @@
 """keystone_client: a typed, sync and async Python client for the Keystone API."""
 
+from ._batch import AsyncBatch, Batch, BatchResult, Placeholder
 from ._client import AsyncKeystoneClient, KeystoneClient
 from ._query import AsyncQuery, Query
 from ._settings import KeystoneSettings
@@ -25,11 +26,14 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AsyncBatch",
     "AsyncKeystoneClient",
     "AsyncQuery",
     "AuthenticationError",
     "BadRequestError",
+    "Batch",
     "BatchError",
+    "BatchResult",
     "ConfigurationError",
     "FieldError",
     "FilterError",
@@ -38,6 +42,7 @@ __all__ = [
     "KeystoneSettings",
     "NotFoundError",
     "PermissionDeniedError",
+    "Placeholder",
     "Query",
     "RateLimitError",
     "ServerError",

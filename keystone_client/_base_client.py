@@ -52,6 +52,9 @@ LOGOUT = "authentication/logout/"
 WHOAMI = "authentication/whoami/"
 _AUTH_ENDPOINTS = frozenset({LOGIN, LOGOUT, WHOAMI})
 
+# Seconds between checks while waiting for a login started by a concurrent request.
+_LOGIN_POLL = 0.02
+
 _USER = TypeAdapter(User)
 _CONFIG = TypeAdapter(Config)
 _HEALTH = TypeAdapter(Health)
@@ -99,6 +102,8 @@ class BaseClient:
         self._logged_in = False
         # Bumped on every login so concurrent requests that all saw a 401 log in only once.
         self._session_generation = 0
+        # True while a login is in flight; other flows that need a session wait for it.
+        self._login_pending = False
 
     # -- public properties -------------------------------------------------------------------
 
@@ -186,10 +191,13 @@ class BaseClient:
         if json is not None:
             content = pydantic_core.to_json(json)
             headers["Content-Type"] = "application/json"
+        url = httpx.URL(normalize_endpoint(endpoint))
+        if params:
+            # httpx's params= would replace a query written in the endpoint; keep both.
+            url = url.copy_merge_params(params)
         return self._http.build_request(
             method,
-            normalize_endpoint(endpoint),
-            params=params,
+            url,
             content=content,
             data=data,
             files=files,
@@ -215,7 +223,7 @@ class BaseClient:
         endpoint = normalize_endpoint(endpoint)
         auto_login = auto_login and self._can_login and endpoint not in _AUTH_ENDPOINTS
         if auto_login and not self._logged_in:
-            yield from self._login_flow()
+            yield from self._shared_login_flow(self._session_generation)
         relogged = False
         attempt = 0
         while True:
@@ -258,10 +266,10 @@ class BaseClient:
                 )
                 if response.status_code == 401 and auto_login and not relogged:
                     relogged = True
-                    if generation == self._session_generation:
+                    if generation == self._session_generation and not self._login_pending:
                         self._logged_in = False
                         logger.info("Session expired; logging in again (cid %s)", self._cid)
-                        yield from self._login_flow()
+                    yield from self._shared_login_flow(generation)
                     continue
                 wait = self._retry.after_response(request.method, response, attempt)
                 if wait is None:
@@ -304,6 +312,19 @@ class BaseClient:
         )
         return _response.parse(response, adapter)
 
+    def _shared_login_flow(self, generation: int) -> Flow[None]:
+        """Log in, unless another flow has logged in since ``generation`` or is doing so now.
+
+        Concurrent requests (async tasks, threads) that all need a session wait for the login
+        in flight instead of each starting their own (for one timeout at most).
+        """
+        waited = 0.0
+        while self._login_pending and waited < self._settings.timeout:
+            yield Sleep(_LOGIN_POLL)
+            waited += _LOGIN_POLL
+        if generation == self._session_generation:
+            yield from self._login_flow()
+
     def _login_flow(self, username: str | None = None, password: str | None = None) -> Flow[User]:
         s = self._settings
         username = username if username is not None else s.username
@@ -317,12 +338,16 @@ class BaseClient:
                 "login() needs a username and password: pass them or set "
                 "KEYSTONE_USERNAME and KEYSTONE_PASSWORD."
             )
-        response = yield from self._send_flow(
-            "POST", LOGIN, json={"username": username, "password": secret}, auto_login=False
-        )
-        if response.status_code in (400, 401, 403):
-            raise _response.error_for_response(response, error_class=AuthenticationError)
-        user = _response.parse(response, _USER)
+        self._login_pending = True
+        try:
+            response = yield from self._send_flow(
+                "POST", LOGIN, json={"username": username, "password": secret}, auto_login=False
+            )
+            if response.status_code in (400, 401, 403):
+                raise _response.error_for_response(response, error_class=AuthenticationError)
+            user = _response.parse(response, _USER)
+        finally:
+            self._login_pending = False
         self._logged_in = True
         self._session_generation += 1
         return user

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from contextlib import closing
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -12,6 +13,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._base_client import BaseClient, Flow, Outcome, Sleep
+from ._batch import AsyncBatch, Batch
 from ._settings import KeystoneSettings
 from .errors import ConfigurationError
 from .models import Config, Health, User
@@ -78,19 +80,21 @@ class KeystoneClient(BaseClient):
 
     def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
-        while True:
-            try:
-                step = flow.send(outcome)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            if isinstance(step, Sleep):
-                sleep(step.seconds)
-                outcome = None
-                continue
-            try:
-                outcome = self._http.send(step)
-            except httpx.TransportError as exc:
-                outcome = exc
+        # Closing the flow when I/O fails otherwise (cancelled, interrupted) runs its cleanup.
+        with closing(flow):
+            while True:
+                try:
+                    step = flow.send(outcome)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+                if isinstance(step, Sleep):
+                    sleep(step.seconds)
+                    outcome = None
+                    continue
+                try:
+                    outcome = self._http.send(step)
+                except httpx.TransportError as exc:
+                    outcome = exc
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -201,6 +205,19 @@ class KeystoneClient(BaseClient):
         """Return the server's health checks."""
         return self._run(self._health_flow())
 
+    # -- batch jobs ----------------------------------------------------------------------------
+
+    def batch(self, dry_run: bool = False) -> Batch:
+        """Start a batch: actions recorded in the ``with`` block are sent as one atomic job.
+
+        Args:
+            dry_run: Run every action on the server, then roll everything back.
+
+        Returns:
+            A `Batch`; use it as ``with client.batch() as batch:``.
+        """
+        return Batch(self, dry_run=dry_run)
+
 
 class AsyncKeystoneClient(BaseClient):
     """Asynchronous client for the Keystone API; the same methods as `KeystoneClient`, awaited.
@@ -249,19 +266,21 @@ class AsyncKeystoneClient(BaseClient):
 
     async def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
-        while True:
-            try:
-                step = flow.send(outcome)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            if isinstance(step, Sleep):
-                await async_sleep(step.seconds)
-                outcome = None
-                continue
-            try:
-                outcome = await self._http.send(step)
-            except httpx.TransportError as exc:
-                outcome = exc
+        # Closing the flow when I/O fails otherwise (cancelled, interrupted) runs its cleanup.
+        with closing(flow):
+            while True:
+                try:
+                    step = flow.send(outcome)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+                if isinstance(step, Sleep):
+                    await async_sleep(step.seconds)
+                    outcome = None
+                    continue
+                try:
+                    outcome = await self._http.send(step)
+                except httpx.TransportError as exc:
+                    outcome = exc
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -371,3 +390,18 @@ class AsyncKeystoneClient(BaseClient):
     async def health(self) -> Health:
         """Return the server's health checks."""
         return await self._run(self._health_flow())
+
+    # -- batch jobs ----------------------------------------------------------------------------
+
+    def batch(self, dry_run: bool = False) -> AsyncBatch:
+        """Start a batch: actions recorded in the ``async with`` block are sent as one job.
+
+        The recording calls inside the block are plain calls; leaving it sends the job.
+
+        Args:
+            dry_run: Run every action on the server, then roll everything back.
+
+        Returns:
+            An `AsyncBatch`; use it as ``async with client.batch() as batch:``.
+        """
+        return AsyncBatch(self, dry_run=dry_run)

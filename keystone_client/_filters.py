@@ -12,7 +12,17 @@ from pydantic import BaseModel
 
 from .errors import FilterError
 
-__all__ = ["BOOL", "DATE", "DATETIME", "ID", "LOOKUPS", "NUMBER", "TEXT", "compile_filters"]
+__all__ = [
+    "BOOL",
+    "DATE",
+    "DATETIME",
+    "ID",
+    "IP",
+    "LOOKUPS",
+    "NUMBER",
+    "TEXT",
+    "compile_filters",
+]
 
 _BASIC = ("", "not_eq", "in", "not_in", "isnull")
 _COMPARE = ("lt", "lte", "gt", "gte")
@@ -23,6 +33,7 @@ _TIME_PARTS = ("hour", "minute", "second")
 #: Field type names (as the server's filter sets group them) and the lookups each offers.
 BOOL = "boolean"
 ID = "relation"
+IP = "ip address"
 NUMBER = "number"
 TEXT = "text"
 DATE = "date"
@@ -31,6 +42,7 @@ DATETIME = "datetime"
 LOOKUPS: dict[str, frozenset[str]] = {
     BOOL: frozenset(_BASIC),
     ID: frozenset(_BASIC),
+    IP: frozenset(_BASIC),
     NUMBER: frozenset(_BASIC + _COMPARE),
     TEXT: frozenset(_BASIC + _TEXT),
     DATE: frozenset(_BASIC + _COMPARE + _DATE_PARTS),
@@ -104,6 +116,14 @@ def compile_filters(
             text = ",".join(to_query_value(item) for item in value)
         else:
             text = to_query_value(value)
+        if text == "":
+            if lookup == "not_in":
+                continue  # Excluding nothing leaves every record: the filter is a no-op.
+            # The server skips a filter with an empty value and returns every record.
+            raise FilterError(
+                f"Empty value for {resource} filter {key!r}: the server would ignore it and "
+                "match every record"
+            )
         params[f"{server_name}__{lookup}" if lookup else server_name] = text
     return params
 

@@ -122,10 +122,12 @@ class Pager(Generic[M]):
                 params["_offset"] = str(offset)
         return params
 
-    def feed(self, page: Page[M], requested: int) -> list[M]:
-        """Take a page fetched with ``_limit=requested``; return the records to yield."""
+    def feed(self, page: Page[M]) -> list[M]:
+        """Take the page fetched with `next_params()`; return the records to yield."""
         results = page.results
-        if len(results) < requested or page.next is None:
+        # Only the server knows whether more follow: a page shorter than ``_limit`` is not
+        # the last one if the server caps the page size below it.
+        if not results or page.next is None:
             self.done = True
         self._raw_offset += len(results)
         if self.keyset is not None:

@@ -61,7 +61,8 @@ def check_fields(
                 f"{spec.name} does not accept field {key!r} (unknown or read-only); "
                 f"writable fields: {valid}"
             )
-        payload[server] = to_write_value(value)
+        # A file stays as given: a (name, bytes, type) tuple is not a list of ids.
+        payload[server] = value if server == spec.file_field else to_write_value(value)
     return payload
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from ._base_client import BaseClient, Flow
 from ._filters import compile_filters, compile_ordering
 from ._pagination import Pager, QueryState
+from .errors import FilterError
 from .models import KeystoneModel, Page, Record
 
 if TYPE_CHECKING:
@@ -53,10 +54,18 @@ class BaseQuery(Generic[M]):
         """Return a query narrowed by ``field__lookup=value`` filters (all must match).
 
         Raises:
-            FilterError: A field or lookup the resource does not offer; nothing is sent.
+            FilterError: A field or lookup the resource does not offer, or a parameter this
+                query already filters with another value; nothing is sent.
         """
         params = compile_filters(self._spec.name, self._spec.filters, self._spec.aliases, filters)
         merged = dict(self._state.filters)
+        for key, value in params.items():
+            # The server takes one value per parameter: replacing it would widen the query.
+            if merged.get(key, value) != value:
+                raise FilterError(
+                    f"This {self._spec.name} query already filters {key}={merged[key]}; "
+                    f"it cannot also match {key}={value}"
+                )
         merged.update(params)
         return self._clone(replace(self._state, filters=tuple(merged.items())))
 
@@ -96,7 +105,7 @@ class BaseQuery(Generic[M]):
         page = yield from self._client._call_flow(
             "GET", self._spec.endpoint, self._spec.page_adapter, params=params
         )
-        return pager.feed(page, int(params["_limit"]))
+        return pager.feed(page)
 
     def _raw_page_flow(self, params: dict[str, str]) -> Flow[Page[M]]:
         return (
@@ -168,6 +177,10 @@ class AsyncQuery(BaseQuery[M]):
     """A lazy async query: iterate with ``async for``; await `list()`, `count()`, ``q[i]``."""
 
     _client: AsyncKeystoneClient
+
+    # Not iterable with a plain ``for`` (a TypeError, for the type checker too): Python would
+    # otherwise fall back to ``__getitem__`` and loop forever over unawaited coroutines.
+    __iter__ = None
 
     async def __aiter__(self) -> AsyncIterator[M]:
         """Yield every matching record, fetching one page at a time."""
@@ -241,10 +254,11 @@ class AsyncQuery(BaseQuery[M]):
         """``await query[i]`` fetches one record; ``query[a:b]`` returns a narrower query."""
         if isinstance(key, slice):
             return self._sliced(key)
-        return self._get_index(key)
+        # Validate now, like the sync query, rather than when the result is awaited.
+        return self._get_index(key, self._index_state(key))
 
-    async def _get_index(self, index: int) -> M:
-        record = await self._client._run(self._one_flow(self._index_state(index)))
+    async def _get_index(self, index: int, state: QueryState) -> M:
+        record = await self._client._run(self._one_flow(state))
         if record is None:
             raise IndexError(f"{self._spec.name} query index {index} out of range")
         return record

@@ -85,9 +85,23 @@ def error_for_response(
 
 
 def raise_for_status(response: httpx.Response) -> None:
-    """Raise the matching `APIError` for a 4xx/5xx response."""
+    """Raise the matching `APIError` for a 4xx/5xx response, or for a redirect.
+
+    Redirects are not followed and the API never answers with one, so a redirect means the
+    base URL is wrong (``http`` for ``https``, a missing path prefix): never a success.
+    """
     if response.is_error:
         raise error_for_response(response)
+    if response.is_redirect:
+        request = response.request
+        reason = (
+            f"the server redirected to {response.headers['location']}; "
+            "check the base URL (http or https, path prefix)"
+        )
+        message = f"Unexpected response to {request.method} {request.url} ({response.status_code})"
+        raise APIError(
+            f"{message}: {reason}", response=response, body=decode_body(response), detail=reason
+        )
 
 
 def parse(response: httpx.Response, adapter: TypeAdapter[T]) -> T:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -37,12 +38,21 @@ class KeystoneSettings(BaseSettings):
     username: str | None = Field(default=None, description="Username for session login.")
     password: SecretStr | None = Field(default=None, description="Password for session login.")
     token: SecretStr | None = Field(default=None, description="API token (``Token`` auth).")
-    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, description="Seconds per request.")
+    timeout: float = Field(
+        default=DEFAULT_TIMEOUT, gt=0, allow_inf_nan=False, description="Seconds per request."
+    )
     verify_ssl: bool = Field(default=True, description="Verify the server's TLS certificate.")
     max_retries: int = Field(default=2, ge=0, le=10, description="Retries of a failed request.")
     page_size: int = Field(
         default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Records per page request."
     )
+
+    def __init__(self, **values: Any) -> None:
+        """Read the settings; a bad value raises `ConfigurationError` naming its variable."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _configuration_error(exc, values) from None
 
     @field_validator("url")
     @classmethod
@@ -66,6 +76,18 @@ def normalize_url(value: str) -> str:
     return str(url.copy_with(path=url.path.rstrip("/") + "/"))
 
 
+def _configuration_error(exc: ValidationError, given: Mapping[str, Any]) -> ConfigurationError:
+    """Name every invalid variable without repeating its value (it may be a secret)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        label = f"KEYSTONE_{name.upper()}"
+        if name in given:
+            label = f"{name}= argument (or {label})"
+        problems.append(f"{label}: {error['msg']}")
+    return ConfigurationError("Invalid configuration: " + "; ".join(problems))
+
+
 def resolve_settings(settings: KeystoneSettings | None, **overrides: Any) -> KeystoneSettings:
     """Merge explicit arguments over ``settings`` (or the environment) and validate the result.
 
@@ -81,14 +103,7 @@ def resolve_settings(settings: KeystoneSettings | None, **overrides: Any) -> Key
             base = {name: getattr(settings, name) for name in KeystoneSettings.model_fields}
             resolved = KeystoneSettings.model_validate({**base, **given})
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors(include_input=False, include_url=False):
-            name = str(error["loc"][0]) if error["loc"] else "settings"
-            label = f"KEYSTONE_{name.upper()}"
-            if name in given:
-                label = f"{name}= argument (or {label})"
-            problems.append(f"{label}: {error['msg']}")
-        raise ConfigurationError("Invalid configuration: " + "; ".join(problems)) from None
+        raise _configuration_error(exc, given) from None
     if resolved.url is None:
         raise ConfigurationError(
             "No Keystone URL configured: pass url=... or set KEYSTONE_URL "

@@ -98,9 +98,11 @@ def api(respx_mock: respx.MockRouter) -> respx.MockRouter:
 def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record retry waits instead of sleeping; see the ``sleeps`` fixture."""
     waits: list[float] = []
+    real_sleep = asyncio.sleep
 
     async def fake_async_sleep(seconds: float) -> None:
         waits.append(seconds)
+        await real_sleep(0)  # still let other tasks run, as a real sleep would
 
     monkeypatch.setattr("keystone_client._client.sleep", waits.append)
     monkeypatch.setattr("keystone_client._client.async_sleep", fake_async_sleep)
@@ -111,3 +113,22 @@ def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 def sleeps(_no_sleep: list[float]) -> list[float]:
     """The retry waits requested during the test, in seconds."""
     return _no_sleep
+
+
+SETTINGS_VARS = (
+    "URL",
+    "USERNAME",
+    "PASSWORD",
+    "TOKEN",
+    "TIMEOUT",
+    "VERIFY_SSL",
+    "MAX_RETRIES",
+    "PAGE_SIZE",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the machine's own KEYSTONE_* settings out of the tests."""
+    for name in SETTINGS_VARS:
+        monkeypatch.delenv(f"KEYSTONE_{name}", raising=False)

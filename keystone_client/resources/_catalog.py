@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._filters import BOOL, DATE, DATETIME, ID, NUMBER, TEXT
+from .._filters import BOOL, DATE, DATETIME, ID, IP, NUMBER, TEXT
 from ..models import (
     Allocation,
     AllocationRequest,
@@ -286,7 +286,7 @@ AUDIT_LOGS = ResourceSpec(
         "object_id": NUMBER,
         "object_pk": TEXT,
         "object_repr": TEXT,
-        "remote_addr": ID,
+        "remote_addr": IP,
         "remote_port": NUMBER,
         "timestamp": DATETIME,
     },

@@ -97,7 +97,8 @@ class ManagerCore(Generic[M]):
         return (yield from self._write_flow(method, path, payload))
 
     def _save_flow(self, obj: M) -> Flow[M]:
-        if not isinstance(obj, Record):
+        # Another resource's record would PATCH the record of this one that has its id.
+        if not isinstance(obj, self._spec.model) or not isinstance(obj, Record):
             raise TypeError(f"save() needs a {self._spec.model.__name__} fetched from the server")
         changes = obj.changed_fields()
         if not changes:
@@ -191,7 +192,7 @@ class Manager(UpdatableManager[M]):
         return self._client._run(self._create_flow(data, fields))
 
     def replace(self, id: Any, **fields: Any) -> M:
-        """Replace a record (PUT): fields not given go back to their defaults."""
+        """Replace a record (PUT): every field the server requires must be given."""
         return self._client._run(self._update_flow(id, fields, "PUT"))
 
     def delete(self, id: Any) -> None:
@@ -268,7 +269,7 @@ class AsyncManager(AsyncUpdatableManager[M]):
         return await self._client._run(self._create_flow(data, fields))
 
     async def replace(self, id: Any, **fields: Any) -> M:
-        """Replace a record (PUT): fields not given go back to their defaults."""
+        """Replace a record (PUT): every field the server requires must be given."""
         return await self._client._run(self._update_flow(id, fields, "PUT"))
 
     async def delete(self, id: Any) -> None:

@@ -1,0 +1,159 @@
+"""Concurrency: does ``await query.list()`` overlap page requests on a slow server?
+
+The server holds 10 pages of records (10 x the default page size) behind a transport that
+waits 50 ms before answering each request (``asyncio.sleep`` for the async client,
+``time.sleep`` for the sync one). Sequential paging (sync ``list()``, or ``async for``)
+needs 10 round trips; the concurrent ``list()`` should need far fewer round-trip times.
+
+Run: ``python benchmarks/bench_concurrency.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from _server import (
+    AsyncLatencyTransport,
+    LatencyTransport,
+    PageServer,
+    default_page_size,
+    isolated_settings,
+)
+from _synthetic import make_records
+from _timing import Series, Variant, ms, run_interleaved, table
+
+from keystone_client import AsyncKeystoneClient, KeystoneClient
+
+PAGES = 10
+LATENCY = 0.050
+
+
+def run(repeats: int = 5, warmup: int = 1, concurrencies: tuple[int, ...] = (1, 2, 4, 8)) -> Any:
+    """Time sequential and concurrent listing; print a Markdown table and return the numbers."""
+    page_size = default_page_size()
+    total = PAGES * page_size
+    server = PageServer(make_records(total))
+    sync_transport = LatencyTransport(server, fixed=LATENCY, per_record=0.0)
+    async_transport = AsyncLatencyTransport(server, fixed=LATENCY, per_record=0.0)
+    settings = isolated_settings(page_size)
+    sync_client = KeystoneClient(settings=settings, transport=sync_transport)
+    aclients = {
+        c: AsyncKeystoneClient(settings=settings, transport=async_transport, concurrency=c)
+        for c in concurrencies
+    }
+    default_concurrency = AsyncKeystoneClient(settings=settings).concurrency
+
+    def count_requests() -> dict[str, Any]:
+        return {"requests": server.requests, "records": server.records_served}
+
+    async def async_for() -> int:
+        n = 0
+        async for _ in aclients[concurrencies[0]].resources.allocation_requests.all():
+            n += 1
+        return n
+
+    def concurrent(c: int) -> Any:
+        return lambda: aclients[c].resources.allocation_requests.list()
+
+    label = {c: f"async  await list(), concurrency={c}" for c in concurrencies}
+    label[default_concurrency] += " (default)"
+    variants = [
+        Variant(
+            "sync   list() (sequential)",
+            lambda: sync_client.resources.allocation_requests.list(),
+            before=server.reset_counters,
+            after=count_requests,
+        ),
+        Variant(
+            "async  async for (sequential)",
+            async_for,
+            is_async=True,
+            before=server.reset_counters,
+            after=count_requests,
+        ),
+    ] + [
+        Variant(
+            label[c],
+            concurrent(c),
+            is_async=True,
+            before=server.reset_counters,
+            after=count_requests,
+        )
+        for c in concurrencies
+    ]
+    with asyncio.Runner() as runner:
+        got = runner.run(aclients[default_concurrency].resources.allocation_requests.list())
+        ids = [r.id for r in got]
+        assert ids == sorted(set(ids)) and len(ids) == total, "concurrent list() lost records"
+        del got
+        series = run_interleaved(variants, repeats=repeats, warmup=warmup, runner=runner)
+        for client in aclients.values():
+            runner.run(client.close())
+    sync_client.close()
+    return _report(series, page_size, total, default_concurrency)
+
+
+def _report(series: dict[str, Series], page_size: int, total: int, default: int) -> Any:
+    sequential = series["sync   list() (sequential)"].median
+    rows = []
+    for s in series.values():
+        requests = s.extra("requests")
+        rows.append(
+            [
+                s.name,
+                ms(s.median),
+                ms(s.best),
+                f"{requests:.0f}",
+                f"{s.median / LATENCY:.1f}",
+                f"{s.median / sequential:.2f}",
+            ]
+        )
+    print(
+        f"{total} records = {PAGES} pages of {page_size}; every request waits "
+        f"{LATENCY * 1000:.0f} ms (modelled), then is answered from memory."
+    )
+    print()
+    print(
+        table(
+            [
+                "how",
+                "median ms",
+                "best ms",
+                "requests",
+                "in round-trip times",
+                "vs sync sequential",
+            ],
+            rows,
+        )
+    )
+    print()
+    conc = next(s for s in series.values() if s.name.endswith("(default)"))
+    seq_async = series["async  async for (sequential)"]
+    speedup = seq_async.median / conc.median
+    print(
+        f"default concurrency ({default}): {ms(conc.median)} ms vs {ms(seq_async.median)} ms "
+        f"sequential async = {conc.median / seq_async.median:.2f} of the sequential time "
+        f"({speedup:.2f}x faster); goal: well under 0.5."
+    )
+    print()
+    return {
+        "page_size": page_size,
+        "records": total,
+        "median_ms": {k: v.median * 1000 for k, v in series.items()},
+        "requests": {k: v.extra("requests") for k, v in series.items()},
+        "fraction_of_sequential": conc.median / seq_async.median,
+    }
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    run(repeats=args.repeats)
+
+
+if __name__ == "__main__":
+    main()

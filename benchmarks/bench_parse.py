@@ -1,0 +1,238 @@
+"""Parse cost: 1000 nested allocation requests into models, against raw httpx + json.loads.
+
+Every variant fetches the same synthetic records through an ``httpx.MockTransport``
+whose pages are rendered once and cached, so the "server" costs next to nothing and what
+is timed is the client side: the HTTP machinery, JSON decoding and (for the client) model
+validation, paging and the garbage collection all of that triggers.
+
+Run: ``python benchmarks/bench_parse.py`` (or everything with ``python benchmarks/run.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+from typing import Any
+
+import httpx
+from _server import (
+    BASE_URL,
+    PATH,
+    PageServer,
+    default_page_size,
+    isolated_settings,
+    mock_transport,
+)
+from _synthetic import make_records
+from _timing import Series, Variant, ms, run_interleaved, table
+from pydantic import TypeAdapter
+
+from keystone_client import AsyncKeystoneClient, KeystoneClient
+from keystone_client.models import AllocationRequest, Page
+
+RECORDS = 1000  # records listed by every variant
+COLLECTION = 1200  # records on the server, so the 1000 are a slice as in the issue
+GOAL = 1.3
+
+
+def _raw_pages_sync(http: httpx.Client, page_size: int) -> list[Any]:
+    """What the client does, by hand: keyset pages of ``page_size`` until 1000 records."""
+    records: list[Any] = []
+    params = {"_limit": str(min(page_size, RECORDS)), "_order": "id"}
+    while len(records) < RECORDS:
+        body = http.get(PATH, params=params).json()
+        records.extend(body["results"])
+        params = {
+            "_limit": str(min(page_size, RECORDS - len(records))),
+            "_order": "id",
+            "id__gt": str(records[-1]["id"]),
+        }
+    return records
+
+
+async def _raw_pages_async(http: httpx.AsyncClient, page_size: int) -> list[Any]:
+    records: list[Any] = []
+    params = {"_limit": str(min(page_size, RECORDS)), "_order": "id"}
+    while len(records) < RECORDS:
+        body = (await http.get(PATH, params=params)).json()
+        records.extend(body["results"])
+        params = {
+            "_limit": str(min(page_size, RECORDS - len(records))),
+            "_order": "id",
+            "id__gt": str(records[-1]["id"]),
+        }
+    return records
+
+
+def run(repeats: int = 9, warmup: int = 2) -> dict[str, Any]:
+    """Time every variant; return the numbers and print Markdown tables."""
+    server = PageServer(make_records(COLLECTION), cache=True)
+    transport = mock_transport(server)
+    page = server.page_bytes(RECORDS)
+    adapter = TypeAdapter(Page[AllocationRequest])
+    default = default_page_size()
+    sizes = sorted({default, RECORDS})
+
+    http = httpx.Client(base_url=BASE_URL, transport=transport)
+    ahttp = httpx.AsyncClient(base_url=BASE_URL, transport=transport)
+    clients = {n: KeystoneClient(settings=isolated_settings(n), transport=transport) for n in sizes}
+    aclients = {
+        n: AsyncKeystoneClient(settings=isolated_settings(n), transport=transport) for n in sizes
+    }
+
+    def raw_sync(n: int) -> Any:
+        return lambda: _raw_pages_sync(http, n)
+
+    def raw_async(n: int) -> Any:
+        return lambda: _raw_pages_async(ahttp, n)
+
+    def client_sync(n: int) -> Any:
+        return lambda: clients[n].resources.allocation_requests.all()[:RECORDS].list()
+
+    def client_async(n: int) -> Any:
+        return lambda: aclients[n].resources.allocation_requests.all()[:RECORDS].list()
+
+    variants = [
+        Variant("json.loads(body)", lambda: json.loads(page)),
+        Variant(
+            "TypeAdapter(Page[AllocationRequest]).validate_json(body)",
+            lambda: adapter.validate_json(page),
+        ),
+    ]
+    for n in sizes:
+        pages = f"{RECORDS // n}x{n}"
+        variants += [
+            Variant(f"sync  httpx get + response.json(), {pages}", raw_sync(n)),
+            Variant(f"sync  client .all()[:1000].list(), {pages}", client_sync(n)),
+            Variant(f"async httpx get + response.json(), {pages}", raw_async(n), is_async=True),
+            Variant(f"async client .all()[:1000].list(), {pages}", client_async(n), is_async=True),
+        ]
+    with asyncio.Runner() as runner:
+        for variant in variants:  # every variant returns the same 1000 records
+            got = runner.run(variant.fn()) if variant.is_async else variant.fn()  # type: ignore[arg-type]
+            if isinstance(got, dict):
+                got = got["results"]
+            elif hasattr(got, "results"):
+                got = got.results
+            assert len(got) == RECORDS, (variant.name, len(got))
+            del got
+        series = run_interleaved(variants, repeats=repeats, warmup=warmup, runner=runner)
+        # Diagnostic: the same work with the cyclic garbage collector switched off.
+        nogc_names = [
+            "json.loads(body)",
+            "TypeAdapter(Page[AllocationRequest]).validate_json(body)",
+            f"sync  httpx get + response.json(), 1x{RECORDS}",
+            f"sync  client .all()[:1000].list(), 1x{RECORDS}",
+        ]
+        gc.disable()
+        try:
+            nogc = run_interleaved(
+                [v for v in variants if v.name in nogc_names], repeats=repeats, warmup=1
+            )
+        finally:
+            gc.enable()
+        for n in sizes:
+            runner.run(aclients[n].close())
+        runner.run(ahttp.aclose())
+    http.close()
+    for client in clients.values():
+        client.close()
+
+    return _report(series, nogc, len(page), server.mean_record_bytes, default, sizes)
+
+
+def _report(
+    series: dict[str, Series],
+    nogc: dict[str, Series],
+    page_len: int,
+    record_len: float,
+    default: int,
+    sizes: list[int],
+) -> dict[str, Any]:
+    base = series["json.loads(body)"].median
+    rows = []
+    for s in series.values():
+        rows.append(
+            [
+                s.name,
+                ms(s.median),
+                ms(s.best),
+                ms(s.gc_median),
+                f"{s.median / base:.2f}x",
+            ]
+        )
+    print(f"Page: {RECORDS} records, {page_len / 1e6:.2f} MB, {record_len:,.0f} B per record")
+    print()
+    print(table(["variant", "median ms", "best ms", "of which GC ms", "vs json.loads"], rows))
+    print()
+
+    ratios: dict[str, float] = {}
+    ratio_rows = []
+    for mode in ("sync ", "async"):
+        for n in sizes:
+            pages = f"{RECORDS // n}x{n}"
+            client = series[f"{mode} client .all()[:1000].list(), {pages}"]
+            raw = series[f"{mode} httpx get + response.json(), {pages}"]
+            raw_1000 = series[f"{mode} httpx get + response.json(), 1x{RECORDS}"]
+            ratio = client.median / raw.median
+            ratios[f"{mode.strip()} page_size={n}"] = ratio
+            ratio_rows.append(
+                [
+                    mode.strip(),
+                    f"{n}{' (default)' if n == default else ''}",
+                    ms(client.median),
+                    ms(raw.median),
+                    f"{ratio:.2f}x",
+                    f"{client.median / raw_1000.median:.2f}x",
+                    "yes" if ratio <= GOAL else f"no (+{(ratio / GOAL - 1) * 100:.0f}%)",
+                ]
+            )
+    print(
+        table(
+            [
+                "client",
+                "page_size",
+                "client ms",
+                "raw httpx+json ms (same pages)",
+                "ratio",
+                "ratio vs 1x1000 raw",
+                f"goal <= {GOAL}x met?",
+            ],
+            ratio_rows,
+        )
+    )
+    print()
+    nogc_rows = [[s.name, ms(s.median), ms(series[s.name].median)] for s in nogc.values()]
+    print("Diagnostic, garbage collector disabled (gc.disable()):")
+    print()
+    print(table(["variant", "median ms, gc off", "median ms, gc on"], nogc_rows))
+    nogc_ratio = (
+        nogc[f"sync  client .all()[:1000].list(), 1x{RECORDS}"].median
+        / nogc[f"sync  httpx get + response.json(), 1x{RECORDS}"].median
+    )
+    print()
+    print(f"sync ratio page_size=1000 with gc off: {nogc_ratio:.2f}x")
+    print()
+    return {
+        "page_bytes": page_len,
+        "record_bytes": record_len,
+        "median_ms": {k: v.median * 1000 for k, v in series.items()},
+        "gc_ms": {k: v.gc_median * 1000 for k, v in series.items()},
+        "nogc_median_ms": {k: v.median * 1000 for k, v in nogc.items()},
+        "ratios": ratios,
+        "ratio_sync_1000_gc_off": nogc_ratio,
+    }
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args()
+    run(repeats=args.repeats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Run every keystone_client benchmark and print the results as Markdown.
+
+Usage::
+
+    pip install -e '.[dev]'
+    python benchmarks/run.py                 # all benchmarks, about 2-3 minutes on 2 cores
+    python benchmarks/run.py --quick         # fewer repeats, under a minute; rougher numbers
+    python benchmarks/run.py --only parse --json results.json
+
+Benchmarks are run on demand, never from the test suite. They need no server and no
+network: synthetic records are served through in-process httpx transports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_concurrency  # noqa: E402
+import bench_page_size  # noqa: E402
+import bench_parse  # noqa: E402
+from _timing import load_average, machine_facts, table  # noqa: E402
+
+SUITES = {
+    "parse": ("Parse cost of a 1000-record page", bench_parse.run, 9, 3),
+    "concurrency": ("Concurrent async list() with 50 ms latency", bench_concurrency.run, 5, 2),
+    "page_size": ("Page size: listing 5000 records", bench_page_size.run, 3, 1),
+}
+
+
+def main() -> int:
+    """Run the selected benchmarks; return the process exit code."""
+    parser = argparse.ArgumentParser(description="Run keystone_client benchmarks.")
+    parser.add_argument("--only", choices=sorted(SUITES), action="append", help="run only these")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (rougher numbers)")
+    parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
+    args = parser.parse_args()
+
+    facts = machine_facts()
+    print("# keystone_client benchmarks")
+    print()
+    print(table(["fact", "value"], [[k, v] for k, v in facts.items()]))
+    print()
+    results: dict[str, Any] = {"machine": facts}
+    started = time.perf_counter()
+    for name in args.only or list(SUITES):
+        title, run, repeats, quick_repeats = SUITES[name]
+        print(f"## {title}")
+        print()
+        sys.stdout.flush()
+        t0 = time.perf_counter()
+        results[name] = run(repeats=quick_repeats if args.quick else repeats)
+        print(f"({name}: {time.perf_counter() - t0:.0f} s)")
+        print()
+        sys.stdout.flush()
+    elapsed = time.perf_counter() - started
+    print(f"Total: {elapsed:.0f} s; load average at the end (1/5/15 min): {load_average()}")
+    results["seconds"] = elapsed
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"Numbers written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,617 @@
+"""Pagination against a fake collection: exactly once, page by page, concurrent async list()."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from keystone_client import APIError, AsyncKeystoneClient, KeystoneClient
+from keystone_client._pagination import Pager, QueryState, merge_bound
+
+from . import factories as f
+from .conftest import BASE, Runner
+
+AnyClient = KeystoneClient | AsyncKeystoneClient
+
+Record = dict[str, Any]
+
+_BOUNDS: dict[str, Callable[[Any, int], bool]] = {
+    "id__gt": lambda a, b: a > b,
+    "id__gte": lambda a, b: a >= b,
+    "id__lt": lambda a, b: a < b,
+    "id__lte": lambda a, b: a <= b,
+}
+
+
+class FakeCollection:
+    """A list endpoint honouring ``_limit``, ``_offset``, ``_order``, id bounds and equality.
+
+    ``records`` is in the server's default order. ``after(n, collection)`` runs after the
+    n-th request is answered, to change the collection between pages.
+    """
+
+    def __init__(
+        self,
+        records: list[Record],
+        after: Callable[[int, FakeCollection], None] | None = None,
+        max_limit: int | None = None,
+    ) -> None:
+        self.records = records
+        self.after = after
+        self.max_limit = max_limit
+        self.requests: list[dict[str, str]] = []
+
+    def select(self, params: dict[str, str]) -> tuple[list[Record], int]:
+        found = list(self.records)
+        for key, value in params.items():
+            if key in _BOUNDS:
+                found = [r for r in found if _BOUNDS[key](r["id"], int(value))]
+            elif key == "id__in":
+                wanted = value.split(",")
+                found = [r for r in found if str(r["id"]) in wanted]
+            elif not key.startswith("_"):
+                found = [r for r in found if str(r.get(key)) == value]
+        for field in reversed(params.get("_order", "").split(",")):
+            if field:
+                found.sort(key=itemgetter(field.lstrip("-")), reverse=field.startswith("-"))
+        offset = int(params.get("_offset", 0))
+        limit = int(params.get("_limit", 100))
+        if self.max_limit is not None:
+            limit = min(limit, self.max_limit)
+        return found[offset : offset + limit], len(found)
+
+    def respond(self, request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        self.requests.append(params)
+        results, count = self.select(params)
+        offset = int(params.get("_offset", 0))
+        more = offset + len(results) < count
+        body = f.page(results, count=count, next=f"{request.url}&more" if more else None)
+        response = httpx.Response(200, json=body)
+        if self.after is not None:
+            self.after(len(self.requests), self)
+        return response
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        return self.respond(request)
+
+    def delete(self, *ids: Any) -> None:
+        self.records = [r for r in self.records if r["id"] not in ids]
+
+
+def grants(ids: Any) -> list[Record]:
+    return [f.grant(i, title=f"Grant {i:04d}") for i in ids]
+
+
+def ids_of(records: list[Any]) -> list[Any]:
+    return [r.id for r in records]
+
+
+def drain(run: Runner, query: Any) -> tuple[list[Any], BaseException | None]:
+    """Iterate ``query``, returning what was yielded and the error that stopped it."""
+    got: list[Any] = []
+    if run.is_async:
+
+        async def go() -> BaseException | None:
+            try:
+                async for item in query:
+                    got.append(item)
+            except Exception as exc:
+                return exc
+            return None
+
+        return got, run(go())
+    try:
+        for item in query:
+            got.append(item)
+    except Exception as exc:
+        return got, exc
+    return got, None
+
+
+# -- keyset: exactly once ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_keyset_yields_each_record_once_despite_inserts_and_deletes(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str
+) -> None:
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            # Deleting yielded records shifts offsets; inserting adds at the end.
+            collection.delete(1, 2, 3, 9)
+            collection.records.extend(grants([21, 22]))
+        if n == 2:
+            collection.delete(18)
+
+    fake = FakeCollection(grants(range(1, 21)), after=churn)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=5)
+    q = client.resources.grants.all()
+    records = run.all(q) if how == "iterate" else run(q.list())
+    # Records deleted after being yielded stay yielded; those deleted before are not; new
+    # ones are found; nothing is skipped or repeated although the offsets all shifted.
+    assert ids_of(records) == [*range(1, 9), *range(10, 18), *range(19, 23)]
+
+
+def test_keyset_sequence_of_requests(make_client: Any, run: Runner, api: respx.MockRouter) -> None:
+    fake = FakeCollection(grants(range(1, 13)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=5)
+    assert ids_of(run.all(client.resources.grants.filter(agency="NSF"))) == list(range(1, 13))
+    assert fake.requests == [
+        {"agency": "NSF", "_limit": "5", "_order": "id"},
+        {"agency": "NSF", "_limit": "5", "_order": "id", "id__gt": "5"},
+        {"agency": "NSF", "_limit": "5", "_order": "id", "id__gt": "10"},
+    ]
+
+
+def test_full_last_page_needs_one_more_request(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    fake = FakeCollection(grants(range(1, 11)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=5)
+    assert ids_of(run.all(client.resources.grants.all())) == list(range(1, 11))
+    # The second page is full but its ``next`` is null: no third request.
+    assert len(fake.requests) == 2
+
+
+KEYSET_RESOURCES = {
+    "users": ("users/users/", f.user),
+    "teams": ("users/teams/", f.team),
+    "memberships": ("users/memberships/", f.membership),
+    "clusters": ("allocations/clusters/", f.cluster),
+    "allocations": ("allocations/allocations/", f.allocation),
+    "allocation_requests": ("allocations/requests/", f.allocation_request),
+    "allocation_reviews": ("allocations/reviews/", f.allocation_review),
+    "comments": ("allocations/comments/", f.comment),
+    "attachments": ("allocations/attachments/", f.attachment),
+    "grants": ("research/grants/", f.grant),
+    "publications": ("research/publications/", f.publication),
+    "notifications": ("notifications/notifications/", f.notification),
+    "preferences": ("notifications/preferences/", f.preference),
+    "request_logs": ("logs/requests/", f.request_log),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEYSET_RESOURCES))
+def test_default_keyset_order_by_id(
+    make_client: Any, run: Runner, api: respx.MockRouter, name: str
+) -> None:
+    endpoint, builder = KEYSET_RESOURCES[name]
+    fake = FakeCollection([builder(i) for i in range(1, 6)])
+    api.get(f"{BASE}{endpoint}").mock(side_effect=fake)
+    client = make_client(page_size=3)
+    assert ids_of(run.all(getattr(client.resources, name).all())) == [1, 2, 3, 4, 5]
+    assert fake.requests == [
+        {"_limit": "3", "_order": "id"},
+        {"_limit": "3", "_order": "id", "id__gt": "3"},
+    ]
+
+
+def test_audit_logs_page_by_descending_keyset(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            # New entries arrive at the top: they must not shift later pages.
+            collection.records.insert(0, f.audit_log(11))
+            collection.delete(10, 5)
+
+    records = [f.audit_log(i) for i in range(10, 0, -1)]
+    fake = FakeCollection(records, after=churn)
+    api.get(f"{BASE}logs/audit/").mock(side_effect=fake)
+    client = make_client(page_size=4)
+    got = ids_of(run.all(client.resources.audit_logs.all()))
+    assert got == [10, 9, 8, 7, 6, 4, 3, 2, 1]
+    assert fake.requests == [
+        {"_limit": "4", "_order": "-id"},
+        {"_limit": "4", "_order": "-id", "id__lt": "7"},
+        {"_limit": "4", "_order": "-id", "id__lt": "2"},
+    ]
+
+
+def test_order_by_id_descending_uses_keyset(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    fake = FakeCollection(grants(range(1, 8)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=3)
+    got = ids_of(run.all(client.resources.grants.order_by("-id")))
+    assert got == [7, 6, 5, 4, 3, 2, 1]
+    assert fake.requests[1] == {"_limit": "3", "_order": "-id", "id__lt": "5"}
+
+
+# -- offset paging: feed, task logs, custom orders ---------------------------------------------
+
+
+def feed(ids: Any) -> list[Record]:
+    return [f.feed_entry(f"r{i}") for i in ids]
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_feed_pages_by_offset_and_drops_duplicates(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str
+) -> None:
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            # Two new entries at the top push r6 and r5 onto the second page again.
+            collection.records[:0] = feed([21, 20])
+
+    fake = FakeCollection(feed(range(19, 0, -1)), after=churn)
+    api.get(f"{BASE}logs/feed/").mock(side_effect=fake)
+    client = make_client(page_size=5)
+    q = client.resources.feed.all()
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == [f"r{i}" for i in range(19, 0, -1)]
+    assert fake.requests[:3] == [
+        {"_limit": "5"},
+        {"_limit": "5", "_offset": "5"},
+        {"_limit": "5", "_offset": "10"},
+    ]
+
+
+def test_custom_order_pages_by_offset_and_drops_duplicates(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            # A new grant sorts first: the last record of page one is served again.
+            collection.records.append(f.grant(50, title="Grant 0000"))
+
+    fake = FakeCollection(grants(range(1, 9)), after=churn)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=3)
+    got = ids_of(run.all(client.resources.grants.order_by("title")))
+    assert got == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert fake.requests == [
+        {"_order": "title", "_limit": "3"},
+        {"_order": "title", "_limit": "3", "_offset": "3"},
+        {"_order": "title", "_limit": "3", "_offset": "6"},
+    ]
+
+
+def test_offset_paging_can_skip_a_record_deleted_between_pages(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    """The documented limit of offset paging: a deletion shifts the next page forward.
+
+    Keyset paging (every id-ordered query) has no such gap; see the tests above.
+    """
+
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            collection.delete(1)
+
+    fake = FakeCollection(grants(range(1, 7)), after=churn)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=3)
+    got = ids_of(run.all(client.resources.grants.order_by("title")))
+    assert got == [1, 2, 3, 5, 6]
+
+
+def test_task_logs_page_by_offset(make_client: Any, run: Runner, api: respx.MockRouter) -> None:
+    fake = FakeCollection([f.task_result(i) for i in (9, 4, 7, 1, 3)])
+    api.get(f"{BASE}logs/tasks/").mock(side_effect=fake)
+    client = make_client(page_size=2)
+    assert ids_of(run.all(client.resources.task_logs.all())) == [9, 4, 7, 1, 3]
+    assert fake.requests == [
+        {"_limit": "2"},
+        {"_limit": "2", "_offset": "2"},
+        {"_limit": "2", "_offset": "4"},
+    ]
+
+
+def test_offset_paging_with_a_slice(make_client: Any, run: Runner, api: respx.MockRouter) -> None:
+    fake = FakeCollection(feed(range(30, 0, -1)))
+    api.get(f"{BASE}logs/feed/").mock(side_effect=fake)
+    client = make_client(page_size=4)
+    got = ids_of(run(client.resources.feed.all()[3:9].list()))
+    assert got == [f"r{i}" for i in range(27, 21, -1)]
+    assert fake.requests == [{"_limit": "4", "_offset": "3"}, {"_limit": "2", "_offset": "7"}]
+
+
+@pytest.mark.parametrize("order", [None, "-id", "title"])
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_a_server_page_cap_below_page_size_loses_nothing(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str, order: str | None
+) -> None:
+    """A short page that still has a ``next`` link is not the last page."""
+    fake = FakeCollection(grants(range(1, 24)), max_limit=4)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.grants.all() if order is None else client.resources.grants.order_by(order)
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    expected = list(range(1, 24))
+    assert got == (expected[::-1] if order == "-id" else expected)
+
+
+# -- memory and page size ------------------------------------------------------------------
+
+
+def test_iteration_fetches_one_page_at_a_time(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    fake = FakeCollection(grants(range(1, 31)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.grants.all()
+    if run.is_async:
+        iterator: Any = aiter(q)
+
+        def step() -> Any:
+            return run(anext(iterator))
+    else:
+        iterator = iter(q)
+
+        def step() -> Any:
+            return next(iterator)
+
+    assert len(fake.requests) == 0
+    first_page = [step() for _ in range(10)]
+    assert ids_of(first_page) == list(range(1, 11))
+    assert len(fake.requests) == 1
+    assert step().id == 11
+    assert len(fake.requests) == 2
+    if run.is_async:
+        run(iterator.aclose())
+
+
+@pytest.mark.parametrize("page_size", [1, 7, 1000])
+def test_page_size_is_the_limit_of_every_request(
+    make_client: Any, run: Runner, api: respx.MockRouter, page_size: int
+) -> None:
+    fake = FakeCollection(grants(range(1, 16)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=page_size)
+    assert client.page_size == page_size
+    assert ids_of(run.all(client.resources.grants.all())) == list(range(1, 16))
+    assert {r["_limit"] for r in fake.requests} == {str(page_size)}
+    assert len(fake.requests) == -(-15 // page_size) if page_size < 15 else 1
+
+
+def test_default_page_size_is_sent(client: AnyClient, run: Runner, api: respx.MockRouter) -> None:
+    fake = FakeCollection(grants(range(1, 4)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    run.all(client.resources.grants.all())
+    assert fake.requests == [{"_limit": str(client.page_size), "_order": "id"}]
+    assert 1 <= client.page_size <= 1000
+
+
+# -- user id bounds and the cursor -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_user_id_bounds_combine_with_the_cursor(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str
+) -> None:
+    fake = FakeCollection(grants(range(1, 41)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=5)
+    q = client.resources.grants.filter(id__gt=10, id__lte=27)
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == list(range(11, 28))
+    assert fake.requests[0] == {"id__gt": "10", "id__lte": "27", "_limit": "5", "_order": "id"}
+    for params in fake.requests:
+        if "id__gt" in params:
+            assert int(params["id__gt"]) >= 10
+        assert "id__lte" in params
+        assert int(params["id__lte"]) <= 27
+    if how == "iterate":
+        assert [p.get("id__gt") for p in fake.requests] == ["10", "15", "20", "25"]
+
+
+def test_merge_bound_keeps_the_stricter_bound() -> None:
+    params = {"id__gt": "50", "id__lt": "20", "id__lte": "abc"}
+    merge_bound(params, "id__gt", 30)
+    merge_bound(params, "id__lt", 40)
+    merge_bound(params, "id__lte", 7)
+    merge_bound(params, "id__gte", 3)
+    assert params == {"id__gt": "50", "id__lt": "20", "id__lte": "7", "id__gte": "3"}
+    merge_bound(params, "id__gt", 60)
+    merge_bound(params, "id__lt", 10)
+    assert (params["id__gt"], params["id__lt"]) == ("60", "10")
+
+
+def test_pager_is_io_free_and_plans_keyset_pages() -> None:
+    pager: Pager[Any] = Pager.for_query(QueryState(), 2, "id", True)
+    assert pager.next_params() == {"_limit": "2", "_order": "id"}
+    assert pager.keyset == "id"
+    offset: Pager[Any] = Pager.for_query(QueryState(order="title"), 2, "id", True)
+    assert offset.keyset is None
+    assert offset.next_params() == {"_order": "title", "_limit": "2"}
+    strings: Pager[Any] = Pager.for_query(QueryState(order="id"), 2, None, False)
+    assert strings.keyset is None
+
+
+# -- errors mid-pagination -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_connection_reset_mid_pagination_is_retried(
+    make_client: Any, run: Runner, api: respx.MockRouter, sleeps: list[float], how: str
+) -> None:
+    fake = FakeCollection(grants(range(1, 15)))
+    calls = {"n": 0}
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return fake(request)
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=flaky)
+    client = make_client(page_size=4)
+    q = client.resources.grants.all()
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == list(range(1, 15))
+    assert len(sleeps) == 1
+    # The failed request was sent again unchanged.
+    assert calls["n"] == len(fake.requests) + 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"count": 12, "next": null, "previous": null, "results": [{"id": 5, "tit',
+        b"<html><body>502 Bad Gateway</body></html>",
+        b'{"count": 12, "next": null, "previous": null, "results": [{"id": "five"}]}',
+    ],
+)
+def test_broken_page_raises_api_error_after_the_good_pages(
+    make_client: Any, run: Runner, api: respx.MockRouter, body: bytes
+) -> None:
+    fake = FakeCollection(grants(range(1, 13)))
+
+    def broken_second_page(request: httpx.Request) -> httpx.Response:
+        if len(fake.requests) == 1:
+            fake.requests.append(dict(request.url.params))
+            return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+        return fake(request)
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=broken_second_page)
+    client = make_client(page_size=4)
+    got, error = drain(run, client.resources.grants.all())
+    assert ids_of(got) == [1, 2, 3, 4]
+    assert isinstance(error, APIError)
+    assert "Unexpected response" in str(error)
+    assert len(fake.requests) == 2
+
+
+def test_broken_page_fails_list_without_partial_result(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    fake = FakeCollection(grants(range(1, 13)))
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        if len(fake.requests) == 1:
+            fake.requests.append(dict(request.url.params))
+            return httpx.Response(
+                200,
+                content=b'{"count": 12, "results": [',
+                headers={"Content-Type": "application/json"},
+            )
+        return fake(request)
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=broken)
+    client = make_client(page_size=4)
+    with pytest.raises(APIError, match="truncated JSON"):
+        run(client.resources.grants.list())
+
+
+# -- async list(): concurrent slices ---------------------------------------------------------
+
+
+async def sequential(query: Any) -> list[Any]:
+    return [record async for record in query]
+
+
+def spread_ids() -> list[int]:
+    """Ids with gaps and dense clusters, like a real table after deletions."""
+    return [*range(1, 60), *range(1000, 1010), *range(5000, 5100), 9999]
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 4])
+async def test_async_list_equals_sequential_in_the_same_order(
+    api: respx.MockRouter, concurrency: int
+) -> None:
+    fake = FakeCollection(grants(spread_ids()))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    async with AsyncKeystoneClient(url=BASE, page_size=7, concurrency=concurrency) as client:
+        q = client.resources.grants.filter(agency="NSF")
+        listed = await q.list()
+        fake.requests.clear()
+        walked = await sequential(q)
+    assert ids_of(listed) == ids_of(walked) == spread_ids()
+    assert all(type(a) is type(b) and a == b for a, b in zip(listed, walked, strict=True))
+
+
+async def test_async_list_of_audit_logs_descending(api: respx.MockRouter) -> None:
+    ids = sorted(spread_ids(), reverse=True)
+    fake = FakeCollection([f.audit_log(i) for i in ids])
+    api.get(f"{BASE}logs/audit/").mock(side_effect=fake)
+    async with AsyncKeystoneClient(url=BASE, page_size=6, concurrency=3) as client:
+        listed = await client.resources.audit_logs.list()
+        walked = await sequential(client.resources.audit_logs.all())
+    assert ids_of(listed) == ids_of(walked) == ids
+    slice_requests = [r for r in fake.requests if "id__gte" in r]
+    assert slice_requests, "the rest of the range should be split into slices"
+    assert all(r["_order"] == "-id" for r in slice_requests)
+
+
+async def test_async_list_is_concurrent_within_the_limit(api: respx.MockRouter) -> None:
+    fake = FakeCollection(grants(range(1, 401)))
+    in_flight = {"now": 0, "max": 0}
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        in_flight["now"] += 1
+        in_flight["max"] = max(in_flight["max"], in_flight["now"])
+        try:
+            await asyncio.sleep(0.005)
+            return fake(request)
+        finally:
+            in_flight["now"] -= 1
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=slow)
+    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=3) as client:
+        listed = await client.resources.grants.list()
+        assert in_flight["max"] == client.concurrency
+        in_flight["max"] = 0
+        walked = await sequential(client.resources.grants.all())
+        assert in_flight["max"] == 1
+    assert ids_of(listed) == ids_of(walked) == list(range(1, 401))
+
+
+async def test_async_list_survives_churn_between_pages(api: respx.MockRouter) -> None:
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            collection.delete(*range(2, 200, 3))
+            collection.records.extend(grants(range(301, 306)))
+
+    fake = FakeCollection(grants(range(1, 301)), after=churn)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=4) as client:
+        got = ids_of(await client.resources.grants.list())
+    first_page = list(range(1, 11))
+    rest = [i for i in range(11, 306) if not (i < 200 and i % 3 == 2)]
+    assert got == first_page + rest
+
+
+async def test_async_list_of_a_slice_and_of_offset_pages_is_sequential(
+    api: respx.MockRouter,
+) -> None:
+    fake = FakeCollection(grants(range(1, 51)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    async with AsyncKeystoneClient(url=BASE, page_size=5, concurrency=4) as client:
+        assert ids_of(await client.resources.grants.all()[3:20].list()) == list(range(4, 21))
+        assert all("id__lte" not in r for r in fake.requests)
+        fake.requests.clear()
+        got = await client.resources.grants.order_by("-title").list()
+        assert ids_of(got) == list(range(50, 0, -1))
+        assert all(r["_order"] == "-title" for r in fake.requests)
+
+
+async def test_async_list_retries_a_reset_slice(api: respx.MockRouter, sleeps: list[float]) -> None:
+    fake = FakeCollection(grants(range(1, 101)))
+    failed: list[dict[str, str]] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        if "id__lte" in params and not failed:
+            failed.append(params)
+            raise httpx.RemoteProtocolError("Connection reset by peer")
+        return fake(request)
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=flaky)
+    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=3) as client:
+        got = ids_of(await client.resources.grants.list())
+    assert got == list(range(1, 101))
+    assert failed and failed[0] in fake.requests
+    assert len(sleeps) == 1
