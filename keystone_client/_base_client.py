@@ -15,15 +15,15 @@ import time
 import uuid
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 import httpx
 import pydantic_core
-from pydantic import SecretStr, TypeAdapter
+from pydantic import TypeAdapter
 
 from . import _response
 from ._retry import RetryPolicy
-from ._settings import KeystoneSettings, resolve_settings
+from ._settings import ClientOptions, resolve_settings
 from ._version import __version__
 from .errors import APIConnectionError, APITimeoutError, AuthenticationError, ConfigurationError
 from .models import Config, Health, User
@@ -33,6 +33,16 @@ __all__ = ["BaseClient", "Flow", "Outcome", "Sleep", "Step"]
 T = TypeVar("T")
 
 logger = logging.getLogger("keystone_client")
+
+
+class RequestOptions(TypedDict, total=False):
+    """What one request may carry besides its method and endpoint."""
+
+    params: Mapping[str, Any] | None
+    json: Any
+    data: Mapping[str, Any] | None
+    files: Any
+    timeout: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,30 +83,14 @@ class BaseClient:
 
     _http: httpx.Client | httpx.AsyncClient
 
-    def __init__(
-        self,
-        *,
-        url: str | None = None,
-        username: str | None = None,
-        password: str | SecretStr | None = None,
-        token: str | SecretStr | None = None,
-        timeout: float | None = None,
-        verify_ssl: bool | None = None,
-        max_retries: int | None = None,
-        page_size: int | None = None,
-        settings: KeystoneSettings | None = None,
-    ) -> None:
-        self._settings = resolve_settings(
-            settings,
-            url=url,
-            username=username,
-            password=password,
-            token=token,
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            max_retries=max_retries,
-            page_size=page_size,
-        )
+    def __init__(self, **options: Unpack[ClientOptions]) -> None:
+        unknown = sorted(set(options) - set(ClientOptions.__annotations__))
+        if unknown:
+            # **options accepts any name at run time; reject typos as a signature would.
+            raise TypeError(
+                f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}"
+            )
+        self._settings = resolve_settings(options)
         self._cid = str(uuid.uuid4())
         self._retry = RetryPolicy(max_retries=self._settings.max_retries)
         self._logged_in = False
@@ -167,15 +161,7 @@ class BaseClient:
         return None
 
     def _build_request(
-        self,
-        method: str,
-        endpoint: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | None = None,
-        files: Any = None,
-        timeout: float | None = None,
+        self, method: str, endpoint: str, **options: Unpack[RequestOptions]
     ) -> httpx.Request:
         method = method.upper()
         headers: dict[str, str] = {}
@@ -188,10 +174,13 @@ class BaseClient:
             # Django checks the Referer of unsafe HTTPS requests against its trusted origins.
             headers["Referer"] = self.base_url
         content: bytes | None = None
+        json = options.get("json")
         if json is not None:
             content = pydantic_core.to_json(json)
             headers["Content-Type"] = "application/json"
         url = httpx.URL(normalize_endpoint(endpoint))
+        params = options.get("params")
+        timeout = options.get("timeout")
         if params:
             # httpx's params= would replace a query written in the endpoint; keep both.
             url = url.copy_merge_params(params)
@@ -199,8 +188,8 @@ class BaseClient:
             method,
             url,
             content=content,
-            data=data,
-            files=files,
+            data=options.get("data"),
+            files=options.get("files"),
             headers=headers,
             timeout=httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
@@ -212,12 +201,8 @@ class BaseClient:
         method: str,
         endpoint: str,
         *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | None = None,
-        files: Any = None,
-        timeout: float | None = None,
         auto_login: bool = True,
+        **options: Unpack[RequestOptions],
     ) -> Flow[httpx.Response]:
         """Send one request with lazy login, retries and one re-login after a 401."""
         endpoint = normalize_endpoint(endpoint)
@@ -228,9 +213,7 @@ class BaseClient:
         attempt = 0
         while True:
             generation = self._session_generation
-            request = self._build_request(
-                method, endpoint, params=params, json=json, data=data, files=files, timeout=timeout
-            )
+            request = self._build_request(method, endpoint, **options)
             logger.debug(
                 "Request %s %s (cid %s)",
                 request.method,
@@ -294,22 +277,11 @@ class BaseClient:
         endpoint: str,
         adapter: TypeAdapter[T],
         *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, Any] | None = None,
-        files: Any = None,
         auto_login: bool = True,
+        **options: Unpack[RequestOptions],
     ) -> Flow[T]:
         """Send a request and parse its JSON body into ``adapter``'s type, raising on errors."""
-        response = yield from self._send_flow(
-            method,
-            endpoint,
-            params=params,
-            json=json,
-            data=data,
-            files=files,
-            auto_login=auto_login,
-        )
+        response = yield from self._send_flow(method, endpoint, auto_login=auto_login, **options)
         return _response.parse(response, adapter)
 
     def _shared_login_flow(self, generation: int) -> Flow[None]:

@@ -7,14 +7,13 @@ import time
 from collections.abc import Mapping
 from contextlib import closing
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
-from pydantic import SecretStr
 
 from ._base_client import BaseClient, Flow, Outcome, Sleep
 from ._batch import AsyncBatch, Batch
-from ._settings import KeystoneSettings
+from ._settings import ClientOptions
 from .errors import ConfigurationError
 from .models import Config, Health, User
 from .resources import AsyncResources, Resources
@@ -52,28 +51,10 @@ class KeystoneClient(BaseClient):
     def __init__(
         self,
         *,
-        url: str | None = None,
-        username: str | None = None,
-        password: str | SecretStr | None = None,
-        token: str | SecretStr | None = None,
-        timeout: float | None = None,
-        verify_ssl: bool | None = None,
-        max_retries: int | None = None,
-        page_size: int | None = None,
         transport: httpx.BaseTransport | None = None,
-        settings: KeystoneSettings | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(
-            url=url,
-            username=username,
-            password=password,
-            token=token,
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            max_retries=max_retries,
-            page_size=page_size,
-            settings=settings,
-        )
+        super().__init__(**options)
         self._http = httpx.Client(**self._http_options(transport))
         self.resources = Resources(self)
         """Managers for every Keystone collection (``client.resources.grants`` ...)."""
@@ -233,29 +214,11 @@ class AsyncKeystoneClient(BaseClient):
     def __init__(
         self,
         *,
-        url: str | None = None,
-        username: str | None = None,
-        password: str | SecretStr | None = None,
-        token: str | SecretStr | None = None,
-        timeout: float | None = None,
-        verify_ssl: bool | None = None,
-        max_retries: int | None = None,
-        page_size: int | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        settings: KeystoneSettings | None = None,
         concurrency: int = 4,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        super().__init__(
-            url=url,
-            username=username,
-            password=password,
-            token=token,
-            timeout=timeout,
-            verify_ssl=verify_ssl,
-            max_retries=max_retries,
-            page_size=page_size,
-            settings=settings,
-        )
+        super().__init__(**options)
         if concurrency < 1:
             raise ConfigurationError("concurrency= must be at least 1")
         self.concurrency = concurrency

@@ -218,7 +218,16 @@ class AsyncQuery(BaseQuery[M]):
                 found.append(record)
             return found
 
-        for chunk in await asyncio.gather(*(fetch(part) for part in slices)):
+        tasks = [asyncio.ensure_future(fetch(part)) for part in slices]
+        try:
+            chunks = await asyncio.gather(*tasks)
+        except BaseException:
+            # Stop the other slices: nothing may keep requesting after list() has failed.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        for chunk in chunks:
             records.extend(chunk)
         return records
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -11,7 +11,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_PAGE_SIZE", "DEFAULT_TIMEOUT", "KeystoneSettings", "resolve_settings"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_TIMEOUT",
+    "ClientOptions",
+    "KeystoneSettings",
+    "resolve_settings",
+]
 
 DEFAULT_TIMEOUT = 15.0
 # Chosen by measurement (see docs/performance.md): past 200 records a page, fewer round trips
@@ -62,6 +68,20 @@ class KeystoneSettings(BaseSettings):
         return normalize_url(value)
 
 
+class ClientOptions(TypedDict, total=False):
+    """The configuration keywords both clients accept; each wins over the environment."""
+
+    url: str | None
+    username: str | None
+    password: str | SecretStr | None
+    token: str | SecretStr | None
+    timeout: float | None
+    verify_ssl: bool | None
+    max_retries: int | None
+    page_size: int | None
+    settings: KeystoneSettings | None
+
+
 def normalize_url(value: str) -> str:
     """Return ``value`` as an absolute http(s) URL with exactly one trailing slash."""
     text = value.strip()
@@ -88,14 +108,15 @@ def _configuration_error(exc: ValidationError, given: Mapping[str, Any]) -> Conf
     return ConfigurationError("Invalid configuration: " + "; ".join(problems))
 
 
-def resolve_settings(settings: KeystoneSettings | None, **overrides: Any) -> KeystoneSettings:
+def resolve_settings(options: ClientOptions) -> KeystoneSettings:
     """Merge explicit arguments over ``settings`` (or the environment) and validate the result.
 
     Raises:
         ConfigurationError: No URL is configured, or a value is invalid. The message names
             the variable and never repeats the offending value (it may be a secret).
     """
-    given = {key: value for key, value in overrides.items() if value is not None}
+    settings = options.get("settings")
+    given = {k: v for k, v in options.items() if k != "settings" and v is not None}
     try:
         if settings is None:
             resolved = KeystoneSettings(**given)

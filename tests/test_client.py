@@ -271,3 +271,11 @@ def test_transport_argument_is_used(run: Runner) -> None:
         run(client.close())
 
     assert [str(r.url) for r in seen] == ["http://mock.test/version/"]
+
+
+def test_unknown_constructor_keyword_is_rejected(run) -> None:
+    from keystone_client import AsyncKeystoneClient, KeystoneClient
+
+    cls = AsyncKeystoneClient if run.is_async else KeystoneClient
+    with pytest.raises(TypeError, match="unexpected keyword argument 'urll'"):
+        cls(urll="http://keystone.test")  # type: ignore[call-arg]

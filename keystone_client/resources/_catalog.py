@@ -331,8 +331,9 @@ TASK_LOGS = ResourceSpec(
         "date_started": DATETIME,
         "date_done": DATETIME,
     },
-    # The server's default order for task results is not by id: page by offset.
-    keyset_order=None,
+    # The server lists task results newest first (by date done, not id). Paging by descending
+    # id keeps that order nearly and, unlike offset paging, yields each record exactly once.
+    keyset_order="-id",
 )
 
 FEED = ResourceSpec(
