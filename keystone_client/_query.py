@@ -47,6 +47,12 @@ class BaseQuery(Generic[M]):
     def _clone(self, state: QueryState) -> Self:
         return type(self)(self._client, self._spec, state)
 
+    def _narrowed(self, state: QueryState) -> Self:
+        if self._state.offset or self._state.limit is not None:
+            # As in Django: after a slice, "filter then slice" and "slice then filter" differ.
+            raise TypeError("Cannot filter, order or search a query once a slice has been taken")
+        return self._clone(state)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._spec.name} {self._state.params()}>"
 
@@ -67,16 +73,16 @@ class BaseQuery(Generic[M]):
                     f"it cannot also match {key}={value}"
                 )
         merged.update(params)
-        return self._clone(replace(self._state, filters=tuple(merged.items())))
+        return self._narrowed(replace(self._state, filters=tuple(merged.items())))
 
     def order_by(self, *fields: str) -> Self:
         """Return a query ordered by ``fields`` (``"-field"`` for descending)."""
         order = compile_ordering(self._spec.name, self._spec.filters, self._spec.aliases, fields)
-        return self._clone(replace(self._state, order=order or None))
+        return self._narrowed(replace(self._state, order=order or None))
 
     def search(self, text: str) -> Self:
         """Return a query restricted to records matching the server's full-text ``text``."""
-        return self._clone(replace(self._state, search=text))
+        return self._narrowed(replace(self._state, search=text))
 
     def _sliced(self, key: slice) -> Self:
         if key.step not in (None, 1):

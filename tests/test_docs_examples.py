@@ -61,8 +61,8 @@ OUTPUT = re.compile(r"^#\s*Output:\s*$")
 TITLE = re.compile(r'title="(?P<name>[^"]+)"')
 
 BATCH_MISSING = (
-    "client.batch() does not exist yet: keystone_client/_batch.py (API.md section 8) "
-    "is not merged, so the batch examples cannot run"
+    "client.batch() is not available (keystone_client/_batch.py, API.md section 8, is "
+    "missing), so the batch examples cannot run"
 )
 
 

@@ -152,7 +152,7 @@ def test_keyset_sequence_of_requests(make_client: Any, run: Runner, api: respx.M
     ]
 
 
-def test_full_last_page_needs_one_more_request(
+def test_full_last_page_without_next_ends_paging(
     make_client: Any, run: Runner, api: respx.MockRouter
 ) -> None:
     fake = FakeCollection(grants(range(1, 11)))
@@ -297,15 +297,22 @@ def test_offset_paging_can_skip_a_record_deleted_between_pages(
     assert got == [1, 2, 3, 5, 6]
 
 
-def test_task_logs_page_by_offset(make_client: Any, run: Runner, api: respx.MockRouter) -> None:
-    fake = FakeCollection([f.task_result(i) for i in (9, 4, 7, 1, 3)])
+def test_task_logs_page_by_descending_keyset(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            collection.records.insert(0, f.task_result(10))
+            collection.delete(9)
+
+    fake = FakeCollection([f.task_result(i) for i in (9, 7, 4, 3, 1)], after=churn)
     api.get(f"{BASE}logs/tasks/").mock(side_effect=fake)
     client = make_client(page_size=2)
-    assert ids_of(run.all(client.resources.task_logs.all())) == [9, 4, 7, 1, 3]
+    assert ids_of(run.all(client.resources.task_logs.all())) == [9, 7, 4, 3, 1]
     assert fake.requests == [
-        {"_limit": "2"},
-        {"_limit": "2", "_offset": "2"},
-        {"_limit": "2", "_offset": "4"},
+        {"_limit": "2", "_order": "-id"},
+        {"_limit": "2", "_order": "-id", "id__lt": "7"},
+        {"_limit": "2", "_order": "-id", "id__lt": "3"},
     ]
 
 
@@ -374,7 +381,7 @@ def test_page_size_is_the_limit_of_every_request(
     assert client.page_size == page_size
     assert ids_of(run.all(client.resources.grants.all())) == list(range(1, 16))
     assert {r["_limit"] for r in fake.requests} == {str(page_size)}
-    assert len(fake.requests) == -(-15 // page_size) if page_size < 15 else 1
+    assert len(fake.requests) == -(-15 // page_size)
 
 
 def test_default_page_size_is_sent(client: AnyClient, run: Runner, api: respx.MockRouter) -> None:
@@ -527,10 +534,14 @@ async def test_async_list_equals_sequential_in_the_same_order(
     async with AsyncKeystoneClient(url=BASE, page_size=7, concurrency=concurrency) as client:
         q = client.resources.grants.filter(agency="NSF")
         listed = await q.list()
-        fake.requests.clear()
+        sliced = [r for r in fake.requests if "id__lte" in r]
+        assert bool(sliced) is (concurrency > 1)
+        assert all(r["agency"] == "NSF" for r in fake.requests)
         walked = await sequential(q)
+        tail = await q[5:].list()
     assert ids_of(listed) == ids_of(walked) == spread_ids()
     assert all(type(a) is type(b) and a == b for a, b in zip(listed, walked, strict=True))
+    assert ids_of(tail) == spread_ids()[5:]
 
 
 async def test_async_list_of_audit_logs_descending(api: respx.MockRouter) -> None:
@@ -615,3 +626,27 @@ async def test_async_list_retries_a_reset_slice(api: respx.MockRouter, sleeps: l
     assert got == list(range(1, 101))
     assert failed and failed[0] in fake.requests
     assert len(sleeps) == 1
+
+
+async def test_async_list_failure_stops_the_other_slices(api: respx.MockRouter) -> None:
+    """A failed slice fails list() at once, and no other slice keeps requesting after it."""
+    fake = FakeCollection(grants(range(1, 301)))
+    failed: list[dict[str, str]] = []
+
+    async def one_slice_breaks(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        if "id__lte" in params and not failed:
+            failed.append(params)
+            return httpx.Response(200, content=b'{"count": 3, "results": [{"id"')
+        await asyncio.sleep(0.01)
+        return fake(request)
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=one_slice_breaks)
+    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=3) as client:
+        with pytest.raises(APIError, match="truncated JSON"):
+            await client.resources.grants.list()
+        sent = len(api.calls)
+        await asyncio.sleep(0.05)
+        assert len(api.calls) == sent
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert others == []

@@ -311,3 +311,18 @@ async def test_async_query_refuses_a_plain_for(api: respx.MockRouter) -> None:
         with pytest.raises(TypeError):
             list(q)  # type: ignore[call-overload]
     assert len(api.calls) == 0
+
+
+@pytest.mark.parametrize(
+    "narrow",
+    [
+        lambda q: q.filter(title="x"),
+        lambda q: q.order_by("-id"),
+        lambda q: q.search("x"),
+    ],
+)
+def test_narrowing_a_sliced_query_raises_like_django(client, api, narrow) -> None:
+    sliced = client.resources.grants.all()[5:10]
+    with pytest.raises(TypeError, match="once a slice has been taken"):
+        narrow(sliced)
+    assert not api.calls

@@ -487,3 +487,21 @@ def test_400_on_replace_has_field_errors(
         "agency": ["This field is required."],
         "team": ["This field is required."],
     }
+
+
+def test_writes_carry_the_session_headers(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(f"{GRANTS}1/").respond(
+        200, json=f.grant(1), headers={"Set-Cookie": "csrftoken=tok123; Path=/"}
+    )
+    post = api.post(GRANTS).respond(201, json=f.grant(2))
+    delete = api.delete(f"{GRANTS}2/").respond(204)
+    run(client.resources.grants.get(1))
+    run(client.resources.grants.create(title="G"))
+    run(client.resources.grants.delete(2))
+    for route in (post, delete):
+        request = route.calls.last.request
+        assert request.headers["X-CSRFToken"] == "tok123"
+        assert request.headers["X-KEYSTONE-CID"] == client.cid
+        assert request.headers["Referer"] == BASE

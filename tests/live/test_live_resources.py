@@ -144,7 +144,7 @@ def test_filter_typo_raises_before_sending(live: Any, run: Runner) -> None:
 
 
 def test_grant_crud_round_trip(live: Any, run: Runner) -> None:
-    team = run(live.resources.teams.first())
+    team = run(live.resources.teams.all().first())
     if team is None:
         pytest.skip("the server has no team to own a grant")
     assert isinstance(team, Team)
