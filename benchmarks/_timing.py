@@ -19,8 +19,8 @@ __all__ = [
     "Sample",
     "Series",
     "Variant",
-    "machine_facts",
     "load_average",
+    "machine_facts",
     "ms",
     "run_interleaved",
     "table",
@@ -79,6 +79,11 @@ class Series:
     def gc_median(self) -> float:
         """Median time inside the garbage collector, in seconds."""
         return statistics.median(s.gc_seconds for s in self.samples)
+
+    @property
+    def full_median(self) -> float:
+        """Median number of full (generation 2) collections per call."""
+        return statistics.median(s.full_collections for s in self.samples)
 
     def extra(self, key: str) -> Any:
         """The median of a numeric value recorded in each sample's ``extra``."""
@@ -219,6 +224,21 @@ def load_average() -> str:
         return "unknown"
 
 
+def library_digest() -> str:
+    """A short digest of the installed keystone_client sources, to tell versions apart."""
+    import hashlib
+    from pathlib import Path
+
+    import keystone_client
+
+    root = Path(keystone_client.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def machine_facts() -> dict[str, str]:
     """Facts about this machine and the library versions, for the report."""
     try:
@@ -230,7 +250,7 @@ def machine_facts() -> dict[str, str]:
         "cores": f"{usable} usable ({os.cpu_count()} online)",
         "os": f"{platform.system()} {platform.release()}",
         "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
-        "keystone-client": _version("keystone-client"),
+        "keystone-client": f"{_version('keystone-client')} (sources sha256 {library_digest()})",
         "httpx": _version("httpx"),
         "pydantic": _version("pydantic"),
         "pydantic-core": _version("pydantic-core"),

@@ -20,6 +20,7 @@ import time
 import tracemalloc
 from typing import Any
 
+from _prototype import break_response_cycles
 from _server import (
     AsyncLatencyTransport,
     LatencyTransport,
@@ -65,11 +66,13 @@ class _Iterate:
         return n
 
 
-def _peak_while_iterating(client: KeystoneClient) -> tuple[int, int]:
-    """tracemalloc peak (bytes) above the starting point: ``for`` loop, then ``list()``."""
+def _peak_while_iterating(client: KeystoneClient) -> tuple[int, ...]:
+    """tracemalloc peaks (bytes) above the start: ``for`` loop, ``list()``, both prototyped."""
     query = client.resources.allocation_requests.all()
     peaks = []
-    for hold_all in (False, True):
+    for hold_all in (False, True, False, True):
+        if len(peaks) == 2 and not break_response_cycles(client):
+            return (*peaks, -1, -1)
         gc.collect()
         tracemalloc.start()
         try:
@@ -86,7 +89,7 @@ def _peak_while_iterating(client: KeystoneClient) -> tuple[int, int]:
         finally:
             tracemalloc.stop()
         peaks.append(peak - start)
-    return peaks[0], peaks[1]
+    return tuple(peaks)
 
 
 def _parse_cost(server: PageServer, page_sizes: tuple[int, ...]) -> dict[int, tuple[float, ...]]:
@@ -95,7 +98,7 @@ def _parse_cost(server: PageServer, page_sizes: tuple[int, ...]) -> dict[int, tu
     out = {}
     for n in page_sizes:
         body = server.page_bytes(n)
-        reps = max(5, 4000 // n)
+        reps = max(7, 4000 // n)
         variants = [
             Variant("models", lambda body=body: adapter.validate_json(body)),
             Variant("json", lambda body=body: json.loads(body)),
@@ -111,6 +114,8 @@ def _parse_cost(server: PageServer, page_sizes: tuple[int, ...]) -> dict[int, tu
             off["models"].median / n,
             on["json"].median / n,
             off["json"].median / n,
+            on["models"].ratio_to(on["json"]),
+            off["models"].ratio_to(off["json"]),
         )
     return out
 
@@ -179,20 +184,21 @@ def run(repeats: int = 3, page_sizes: tuple[int, ...] = PAGE_SIZES) -> dict[str,
 def _report(
     client_cost: dict[str, Series],
     totals: dict[str, Series],
-    memory: dict[int, tuple[int, int]],
+    memory: dict[int, tuple[int, ...]],
     parse: dict[int, tuple[float, ...]],
     body_mb: dict[int, float],
     default: int,
     page_sizes: tuple[int, ...],
 ) -> dict[str, Any]:
     rows = []
+    mem_rows: list[list[str]] = []
     out: dict[str, Any] = {}
     for n in page_sizes:
         measured = client_cost[f"measured {n}"]
         sync = totals[f"sync {n}"]
         asy = totals[f"async {n}"]
         server = modelled_server_seconds(n)
-        iterate_peak, list_peak = memory[n]
+        iterate_peak, list_peak, proto_iterate_peak, proto_list_peak = memory[n]
         rows.append(
             [
                 f"{n}{' (default)' if n == default else ''}",
@@ -206,8 +212,15 @@ def _report(
                 ms(sync.extra("first")),
                 ms(asy.median),
                 f"{asy.extra('requests'):.0f}",
+            ]
+        )
+        mem_rows.append(
+            [
+                f"{n}",
                 f"{iterate_peak / 1e6:.1f}",
+                f"{proto_iterate_peak / 1e6:.1f}",
                 f"{list_peak / 1e6:.1f}",
+                f"{proto_list_peak / 1e6:.1f}",
             ]
         )
         out[str(n)] = {
@@ -225,11 +238,15 @@ def _report(
                 "models_gc_off": parse[n][1] * 1e6,
                 "json_loads_gc_on": parse[n][2] * 1e6,
                 "json_loads_gc_off": parse[n][3] * 1e6,
+                "ratio_gc_on": parse[n][4],
+                "ratio_gc_off": parse[n][5],
             },
             "sync_first_record_ms": sync.extra("first") * 1000,
             "async_list_total_ms": asy.median * 1000,
             "iterate_peak_mb": iterate_peak / 1e6,
             "list_peak_mb": list_peak / 1e6,
+            "iterate_peak_mb_cycles_broken": proto_iterate_peak / 1e6,
+            "list_peak_mb_cycles_broken": proto_list_peak / 1e6,
         }
     print(
         f"{RECORDS} records of ~{body_mb[page_sizes[0]] / page_sizes[0] * 1e6:,.0f} B. Modelled "
@@ -250,8 +267,6 @@ def _report(
                 "sync first record ms",
                 "async list() total ms",
                 "async list() requests",
-                "peak MB, for-loop",
-                "peak MB, list()",
             ],
             rows,
         )
@@ -259,7 +274,7 @@ def _report(
     print()
     print(
         "sync total ~= modelled server + measured client; async list() overlaps requests "
-        "(concurrency 4). Peaks: tracemalloc, Python-allocator memory only."
+        "(concurrency 4)."
     )
     print()
     parse_rows = [
@@ -269,12 +284,48 @@ def _report(
             f"{off * 1e6:.1f}",
             f"{jon * 1e6:.1f}",
             f"{joff * 1e6:.1f}",
-            f"{on / jon:.2f}x",
-            f"{off / joff:.2f}x",
+            f"{ratio_on:.2f}x",
+            f"{ratio_off:.2f}x",
         ]
-        for n, (on, off, jon, joff) in parse.items()
+        for n, (on, off, jon, joff, ratio_on, ratio_off) in parse.items()
     ]
-    print("Client parse cost per record, one page decoded back to back (measured):")
+    print(
+        "Peak memory above the start while listing 5000 records (tracemalloc: memory from "
+        "Python's allocator only), as the library is and with each response's httpx "
+        "reference cycle broken (benchmarks/_prototype.py, not the library):"
+    )
+    print()
+    print(
+        table(
+            [
+                "page size",
+                "for-loop MB",
+                "for-loop MB, cycle broken",
+                "list() MB",
+                "list() MB, cycle broken",
+            ],
+            mem_rows,
+        )
+    )
+    print()
+    rtts = (0.005, FIXED, 0.050, 0.100)
+    pred_rows = []
+    for n in page_sizes:
+        share = totals[f"sync {n}"].median - modelled_server_seconds(n)
+        pred_rows.append(
+            [f"{n}"] + [ms(-(-RECORDS // n) * rtt + RECORDS * PER_RECORD + share) for rtt in rtts]
+        )
+    print(
+        "Sync for-loop total for other fixed per-request latencies (a projection: modelled "
+        "server time + the client share measured above):"
+    )
+    print()
+    print(table(["page size", *(f"{rtt * 1000:.0f} ms/request" for rtt in rtts)], pred_rows))
+    print()
+    print(
+        "Parse cost per record, pydantic alone (TypeAdapter.validate_json, without the "
+        "library), one page decoded back to back (measured):"
+    )
     print()
     print(
         table(

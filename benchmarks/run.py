@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_concurrency  # noqa: E402
-import bench_page_size  # noqa: E402
-import bench_parse  # noqa: E402
-from _timing import load_average, machine_facts, table  # noqa: E402
+import bench_concurrency
+import bench_page_size
+import bench_parse
+from _timing import load_average, machine_facts, table
 
 SUITES = {
     "parse": ("Parse cost of a 1000-record page", bench_parse.run, 9, 3),

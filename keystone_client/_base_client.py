@@ -232,6 +232,9 @@ class BaseClient:
             else:
                 assert outcome is not None
                 response = outcome
+                # httpx links a response and its stream in a cycle, which keeps a whole page
+                # alive until the next garbage collection; the body is read, so cut the link.
+                response.stream = httpx.ByteStream(response.content)
                 logger.debug(
                     "Response %s %s -> %d in %.1f ms (cid %s)",
                     request.method,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Mapping
 from contextlib import closing
@@ -25,6 +26,8 @@ T = TypeVar("T")
 # Module-level so tests can observe retry waits without sleeping.
 sleep = time.sleep
 async_sleep = asyncio.sleep
+
+_NO_GATE = contextlib.nullcontext()
 
 
 class KeystoneClient(BaseClient):
@@ -227,7 +230,9 @@ class AsyncKeystoneClient(BaseClient):
         self.resources = AsyncResources(self)
         """Managers for every Keystone collection (``client.resources.grants`` ...)."""
 
-    async def _run(self, flow: Flow[T]) -> T:
+    async def _run(self, flow: Flow[T], gate: asyncio.Semaphore | None = None) -> T:
+        # ``gate`` bounds requests in flight; it is held only while waiting for the server,
+        # so one task parses its page while others' requests are on the wire.
         outcome: Outcome = None
         # Closing the flow when I/O fails otherwise (cancelled, interrupted) runs its cleanup.
         with closing(flow):
@@ -241,9 +246,12 @@ class AsyncKeystoneClient(BaseClient):
                     outcome = None
                     continue
                 try:
-                    outcome = await self._http.send(step)
+                    async with gate or _NO_GATE:
+                        outcome = await self._http.send(step)
                 except httpx.TransportError as exc:
                     outcome = exc
+                if gate is not None:
+                    await asyncio.sleep(0)  # let queued tasks send before this one parses
 
     # -- lifecycle -----------------------------------------------------------------------------
 

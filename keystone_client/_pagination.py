@@ -147,6 +147,11 @@ class Pager(Generic[M]):
     # -- concurrent listing -------------------------------------------------------------------
 
     @property
+    def splittable(self) -> bool:
+        """Whether this query may be fetched as id-range slices once its first page is in."""
+        return self.keyset is not None and self.state.limit is None and not self.bounds
+
+    @property
     def can_split(self) -> bool:
         """Whether the rest of this query may be fetched as concurrent id-range slices."""
         return (

@@ -205,13 +205,20 @@ class AsyncQuery(BaseQuery[M]):
         params = pager.next_params()
         if params is None:
             return []
-        records = await self._client._run(self._page_flow(pager, params))
-        if not pager.can_split or self._client.concurrency <= 1:
+        client = self._client
+        first = client._run(self._page_flow(pager, params))
+        if client.concurrency <= 1 or not pager.splittable:
+            records = await first
             async for record in self._drain(pager):
                 records.append(record)
             return records
-        edge_page = await self._client._run(self._raw_page_flow(pager.edge_params()))
-        if not edge_page.results:
+        # The far end of the id range does not depend on the first page: ask for both at once.
+        records, edge_page = await asyncio.gather(
+            first, client._run(self._raw_page_flow(pager.edge_params()))
+        )
+        if not pager.can_split or not edge_page.results:
+            async for record in self._drain(pager):
+                records.append(record)
             return records
         edge = int(edge_page.results[0].id)  # type: ignore[attr-defined]
         remaining = max(0, edge_page.count - pager.fetched)
@@ -241,12 +248,7 @@ class AsyncQuery(BaseQuery[M]):
         self, pager: Pager[M], gate: asyncio.Semaphore | None = None
     ) -> AsyncIterator[M]:
         while (params := pager.next_params()) is not None:
-            if gate is None:
-                page = await self._client._run(self._page_flow(pager, params))
-            else:
-                async with gate:
-                    page = await self._client._run(self._page_flow(pager, params))
-            for record in page:
+            for record in await self._client._run(self._page_flow(pager, params), gate):
                 yield record
 
     async def count(self) -> int:

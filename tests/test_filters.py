@@ -90,7 +90,7 @@ def test_lookups_reach_the_server(client: AnyClient, run: Runner, api: respx.Moc
             status__not_in=["DC", "CR"],
         ).list()
     )
-    assert dict(route.calls.last.request.url.params) == {
+    assert dict(route.calls[0].request.url.params) == {
         "title__not_contains": "test",
         "submitted__year": "2026",
         "submitted__hour": "4",

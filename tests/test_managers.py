@@ -195,13 +195,23 @@ def test_list_returns_every_record_with_filters(
     grants = run(client.resources.grants.list(agency="NSF", team_id=2))
     assert [g.id for g in grants] == [1, 4, 9]
     assert all(isinstance(g, Grant) for g in grants)
-    assert route.call_count == 1
-    assert dict(route.calls.last.request.url.params) == {
+    assert dict(route.calls[0].request.url.params) == {
         "agency": "NSF",
         "team": "2",
         "_limit": str(client.page_size),
         "_order": "id",
     }
+    if run.is_async:
+        # async list() asks for the far end of the id range alongside the first page.
+        assert route.call_count == 2
+        assert dict(route.calls[1].request.url.params) == {
+            "agency": "NSF",
+            "team": "2",
+            "_limit": "1",
+            "_order": "-id",
+        }
+    else:
+        assert route.call_count == 1
 
 
 def test_count_sends_one_small_request(

@@ -88,7 +88,7 @@ def test_filter_order_search_map_to_query_params(
 def test_chained_filters_accumulate(client: AnyClient, run: Runner, api: respx.MockRouter) -> None:
     route = api.get(GRANTS).respond(200, json=f.page([]))
     run(client.resources.grants.filter(agency="NSF").filter(team=2).list())
-    assert params_of(route) == {
+    assert params_of(route, 0) == {
         "agency": "NSF",
         "team": "2",
         "_limit": str(client.page_size),
