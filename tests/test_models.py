@@ -847,18 +847,6 @@ def test_every_record_model_is_exported() -> None:
     }
 
 
-@pytest.mark.parametrize("cls", record_classes(), ids=lambda c: c.__name__)
-def test_writable_aliases_name_every_renamed_id_field(cls: type[Record]) -> None:
-    # Every field whose model name is not the server key, except the read-only ``_x`` objects.
-    renamed = {
-        name: info.alias
-        for name, info in cls.model_fields.items()
-        if info.alias is not None and info.alias != name and not info.alias.startswith("_")
-    }
-    assert cls.writable_aliases == renamed
-    assert "writable_aliases" in vars(cls)
-
-
 def test_all_exports_exist_and_are_documented() -> None:
     assert len(models.__all__) == len(set(models.__all__))
     for name in models.__all__:

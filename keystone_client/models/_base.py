@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -37,7 +37,6 @@ class Record(KeystoneModel):
     #: Server key of every writable-named field whose model name differs from it
     #: (``{"team_id": "team", "assignee_ids": "assignees"}``). The expanded ``_x`` objects are
     #: read-only and not listed.
-    writable_aliases: ClassVar[dict[str, str]] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
@@ -35,8 +34,6 @@ __all__ = [
 class Cluster(Record):
     """A compute cluster that service units are allocated on (``allocations/clusters/``)."""
 
-    writable_aliases: ClassVar[dict[str, str]] = {"access_team_ids": "access_teams"}
-
     access_teams: list[TeamSummary] = Field(alias="_access_teams")
     history: list[AuditLogSummary] = Field(alias="_history")
     name: str
@@ -48,14 +45,6 @@ class Cluster(Record):
 
 class AllocationRequest(Record):
     """A team's request for service units (``allocations/requests/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {
-        "submitter_id": "submitter",
-        "team_id": "team",
-        "assignee_ids": "assignees",
-        "publication_ids": "publications",
-        "grant_ids": "grants",
-    }
 
     submitter: UserSummary = Field(alias="_submitter")
     team: TeamSummary = Field(alias="_team")
@@ -82,11 +71,6 @@ class AllocationRequest(Record):
 class AllocationReview(Record):
     """A reviewer's decision on an allocation request (``allocations/reviews/``)."""
 
-    writable_aliases: ClassVar[dict[str, str]] = {
-        "request_id": "request",
-        "reviewer_id": "reviewer",
-    }
-
     request: AllocationRequestSummary = Field(alias="_request")
     reviewer: UserSummary = Field(alias="_reviewer")
     history: list[AuditLogSummary] = Field(alias="_history")
@@ -98,8 +82,6 @@ class AllocationReview(Record):
 
 class Allocation(Record):
     """Service units requested and awarded on one cluster (server ``ResourceAllocation``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {"cluster_id": "cluster", "request_id": "request"}
 
     cluster: ClusterSummary = Field(alias="_cluster")
     request: AllocationRequestSummary = Field(alias="_request")
@@ -114,8 +96,6 @@ class Allocation(Record):
 class Comment(Record):
     """A comment on an allocation request (``allocations/comments/``)."""
 
-    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user", "request_id": "request"}
-
     user_id: int = Field(alias="user")
     user: UserSummary = Field(alias="_user")
     request: AllocationRequestSummary = Field(alias="_request")
@@ -128,8 +108,6 @@ class Comment(Record):
 
 class Attachment(Record):
     """A file attached to an allocation request (``allocations/attachments/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {"request_id": "request"}
 
     file: str
     name: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import AwareDatetime, Field
 
@@ -15,8 +15,6 @@ __all__ = ["AuditLog", "FeedEntry", "RequestLog", "TaskResult"]
 
 class AuditLog(Record):
     """One recorded change to a record (``logs/audit/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {"actor_id": "actor"}
 
     record_name: str
     record_id: int
@@ -34,8 +32,6 @@ class AuditLog(Record):
 class RequestLog(Record):
     """One HTTP request served by the API (``logs/requests/``)."""
 
-    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user"}
-
     user: UserSummary | None = Field(alias="_user")
     method: str
     endpoint: str
@@ -48,8 +44,6 @@ class RequestLog(Record):
 
 class TaskResult(Record):
     """The outcome of one background task run (``logs/tasks/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {}
 
     task_id: str
     periodic_task_name: str | None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import AwareDatetime, Field
 
 from ._base import OpenEnum, Record
@@ -16,8 +14,6 @@ __all__ = ["Notification", "Preference"]
 class Notification(Record):
     """A message sent to a user (``notifications/notifications/``); only ``read`` is writable."""
 
-    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user"}
-
     time: AwareDatetime
     read: bool
     subject: str
@@ -29,8 +25,6 @@ class Notification(Record):
 
 class Preference(Record):
     """A user's notification settings (``notifications/preferences/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user"}
 
     user: UserSummary = Field(alias="_user")
     #: Days before a request expires at which the user is warned, e.g. ``[30, 14]``.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import ClassVar
 
 from pydantic import Field
 
@@ -16,8 +15,6 @@ __all__ = ["Grant", "Publication"]
 
 class Grant(Record):
     """A research grant held by a team (``research/grants/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {"team_id": "team"}
 
     team: TeamSummary = Field(alias="_team")
     history: list[AuditLogSummary] = Field(alias="_history")
@@ -34,8 +31,6 @@ class Grant(Record):
 
 class Publication(Record):
     """A publication by a team (``research/publications/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {"team_id": "team"}
 
     team: TeamSummary = Field(alias="_team")
     history: list[AuditLogSummary] = Field(alias="_history")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import AwareDatetime, Field
 
 from ._base import OpenEnum, Record
@@ -15,8 +13,6 @@ __all__ = ["Membership", "Team", "User"]
 
 class User(Record):
     """A user account (``users/users/``; server schema ``RestrictedUser``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {}
 
     display_name: str
     abbreviation: str
@@ -41,8 +37,6 @@ class User(Record):
 class Team(Record):
     """A team of users that owns requests, grants and publications (``users/teams/``)."""
 
-    writable_aliases: ClassVar[dict[str, str]] = {}
-
     slug: str
     # Optional in ``TeamUpdate`` (the PUT/PATCH response), which also parses into Team.
     is_active: bool = True
@@ -54,8 +48,6 @@ class Team(Record):
 
 class Membership(Record):
     """The role of one user in one team (``users/memberships/``)."""
-
-    writable_aliases: ClassVar[dict[str, str]] = {"user_id": "user", "team_id": "team"}
 
     user: UserSummary = Field(alias="_user")
     team: TeamSummary = Field(alias="_team")
