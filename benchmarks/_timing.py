@@ -23,6 +23,7 @@ __all__ = [
     "machine_facts",
     "ms",
     "run_interleaved",
+    "run_steady",
     "table",
 ]
 
@@ -166,6 +167,39 @@ def run_interleaved(
                 sample = _time_sync(variant)
             if round_no >= warmup:
                 series[variant.name].samples.append(sample)
+    return series
+
+
+def run_steady(
+    variants: list[Variant], *, rounds: int, calls: int, warmup_calls: int = 2
+) -> dict[str, Series]:
+    """Time sync variants as a long-running job runs them: many calls, no forced collection.
+
+    `run_interleaved` collects garbage before every call, which also resets the collector's
+    counters, so a full collection almost never lands inside a timed call. A job that lists
+    page after page never does that. Here each variant runs in a block of consecutive calls
+    (``gc.collect()`` once, ``warmup_calls`` untimed, then ``calls`` timed), so collections
+    land wherever the allocations put them. A sample is the block's mean per call (full
+    collections come every few calls, so a median would hide them); blocks run round-robin,
+    ``rounds`` times.
+    """
+    series = {v.name: Series(v.name) for v in variants}
+    for _ in range(rounds):
+        for variant in variants:
+            assert not variant.is_async, "run_steady times sync variants only"
+            gc.collect()
+            for _ in range(warmup_calls):
+                variant.fn()
+            gc_before, full_before = GC_CLOCK.seconds, GC_CLOCK.full
+            elapsed = 0.0
+            for _ in range(calls):
+                started = time.perf_counter()
+                result = variant.fn()
+                elapsed += time.perf_counter() - started
+                del result
+            gc_seconds = (GC_CLOCK.seconds - gc_before) / calls
+            full = (GC_CLOCK.full - full_before) / calls
+            series[variant.name].samples.append(Sample(elapsed / calls, gc_seconds, full))
     return series
 
 

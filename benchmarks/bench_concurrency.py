@@ -4,6 +4,8 @@ The server holds 10 pages of records (10 x the default page size) behind a trans
 waits 50 ms before answering each request (``asyncio.sleep`` for the async client,
 ``time.sleep`` for the sync one). Sequential paging (sync ``list()``, or ``async for``)
 needs 10 round trips; the concurrent ``list()`` should need far fewer round-trip times.
+``list()`` sends one extra one-record request for the far end of the id range
+(``_order=-id&_limit=1``) together with the first page, then fetches the rest in slices.
 
 Run: ``python benchmarks/bench_concurrency.py``.
 """
@@ -14,7 +16,6 @@ import argparse
 import asyncio
 from typing import Any
 
-from _prototype import prototype_list
 from _server import (
     AsyncLatencyTransport,
     LatencyTransport,
@@ -84,26 +85,11 @@ def run(repeats: int = 5, warmup: int = 1, concurrencies: tuple[int, ...] = (1, 
         )
         for c in concurrencies
     ]
-    proto_query = aclients[default_concurrency].resources.allocation_requests.all()
     with asyncio.Runner() as runner:
         got = runner.run(aclients[default_concurrency].resources.allocation_requests.list())
         ids = [r.id for r in got]
         assert ids == sorted(set(ids)) and len(ids) == total, "concurrent list() lost records"
-        proto = runner.run(prototype_list(proto_query))
-        if proto is None:
-            print("(prototype skipped: the library's private API has changed)")
-        else:
-            assert [r.id for r in proto] == ids, "prototype lost records"
-            variants.append(
-                Variant(
-                    f"prototype, not the library: concurrency={default_concurrency}",
-                    lambda: prototype_list(proto_query),
-                    is_async=True,
-                    before=server.reset_counters,
-                    after=count_requests,
-                )
-            )
-        del got, proto
+        del got
         series = run_interleaved(variants, repeats=repeats, warmup=warmup, runner=runner)
         for client in aclients.values():
             runner.run(client.close())
@@ -156,20 +142,12 @@ def _report(series: dict[str, Series], page_size: int, total: int, default: int)
         "goal: well under 0.5. (Ratios: median over rounds of back-to-back pairs.)"
     )
     print()
-    proto = next((s for s in series.values() if s.name.startswith("prototype")), None)
-    if proto is not None:
-        print(
-            f"prototype of the proposed list() changes (benchmarks/_prototype.py): "
-            f"{ms(proto.median)} ms = {proto.ratio_to(seq_async):.2f} of the sequential time."
-        )
-        print()
     return {
         "page_size": page_size,
         "records": total,
         "median_ms": {k: v.median * 1000 for k, v in series.items()},
         "requests": {k: v.extra("requests") for k, v in series.items()},
         "fraction_of_sequential": fraction,
-        "prototype_fraction": proto.ratio_to(seq_async) if proto else None,
     }
 
 

@@ -20,7 +20,6 @@ import time
 import tracemalloc
 from typing import Any
 
-from _prototype import break_response_cycles
 from _server import (
     AsyncLatencyTransport,
     LatencyTransport,
@@ -66,13 +65,11 @@ class _Iterate:
         return n
 
 
-def _peak_while_iterating(client: KeystoneClient) -> tuple[int, ...]:
-    """tracemalloc peaks (bytes) above the start: ``for`` loop, ``list()``, both prototyped."""
+def _peak_while_iterating(client: KeystoneClient) -> tuple[int, int]:
+    """tracemalloc peaks (bytes) above the start: a ``for`` loop, then ``list()``."""
     query = client.resources.allocation_requests.all()
     peaks = []
-    for hold_all in (False, True, False, True):
-        if len(peaks) == 2 and not break_response_cycles(client):
-            return (*peaks, -1, -1)
+    for hold_all in (False, True):
         gc.collect()
         tracemalloc.start()
         try:
@@ -89,7 +86,7 @@ def _peak_while_iterating(client: KeystoneClient) -> tuple[int, ...]:
         finally:
             tracemalloc.stop()
         peaks.append(peak - start)
-    return tuple(peaks)
+    return peaks[0], peaks[1]
 
 
 def _parse_cost(server: PageServer, page_sizes: tuple[int, ...]) -> dict[int, tuple[float, ...]]:
@@ -184,7 +181,7 @@ def run(repeats: int = 3, page_sizes: tuple[int, ...] = PAGE_SIZES) -> dict[str,
 def _report(
     client_cost: dict[str, Series],
     totals: dict[str, Series],
-    memory: dict[int, tuple[int, ...]],
+    memory: dict[int, tuple[int, int]],
     parse: dict[int, tuple[float, ...]],
     body_mb: dict[int, float],
     default: int,
@@ -198,7 +195,7 @@ def _report(
         sync = totals[f"sync {n}"]
         asy = totals[f"async {n}"]
         server = modelled_server_seconds(n)
-        iterate_peak, list_peak, proto_iterate_peak, proto_list_peak = memory[n]
+        iterate_peak, list_peak = memory[n]
         rows.append(
             [
                 f"{n}{' (default)' if n == default else ''}",
@@ -218,9 +215,7 @@ def _report(
             [
                 f"{n}",
                 f"{iterate_peak / 1e6:.1f}",
-                f"{proto_iterate_peak / 1e6:.1f}",
                 f"{list_peak / 1e6:.1f}",
-                f"{proto_list_peak / 1e6:.1f}",
             ]
         )
         out[str(n)] = {
@@ -245,8 +240,6 @@ def _report(
             "async_list_total_ms": asy.median * 1000,
             "iterate_peak_mb": iterate_peak / 1e6,
             "list_peak_mb": list_peak / 1e6,
-            "iterate_peak_mb_cycles_broken": proto_iterate_peak / 1e6,
-            "list_peak_mb_cycles_broken": proto_list_peak / 1e6,
         }
     print(
         f"{RECORDS} records of ~{body_mb[page_sizes[0]] / page_sizes[0] * 1e6:,.0f} B. Modelled "
@@ -291,19 +284,12 @@ def _report(
     ]
     print(
         "Peak memory above the start while listing 5000 records (tracemalloc: memory from "
-        "Python's allocator only), as the library is and with each response's httpx "
-        "reference cycle broken (benchmarks/_prototype.py, not the library):"
+        "Python's allocator only):"
     )
     print()
     print(
         table(
-            [
-                "page size",
-                "for-loop MB",
-                "for-loop MB, cycle broken",
-                "list() MB",
-                "list() MB, cycle broken",
-            ],
+            ["page size", "for-loop MB", "list() MB"],
             mem_rows,
         )
     )

@@ -5,6 +5,13 @@ whose pages are rendered once and cached, so the "server" costs next to nothing 
 is timed is the client side: the HTTP machinery, JSON decoding and (for the client) model
 validation, paging and the garbage collection all of that triggers.
 
+The main table collects garbage before every timed call (see ``_timing.run_interleaved``).
+A second measurement times the sync variants as a long-running job runs them: many calls in
+a row without forced collections (``_timing.run_steady``), first "cold" (the process holds
+little besides the imported modules), then on a "warm heap", while two parsed 1000-record
+pages (2000 models, about 140,000 objects the garbage collector tracks) stay alive. There
+every full collection has to walk the data the process holds.
+
 Run: ``python benchmarks/bench_parse.py`` (or everything with ``python benchmarks/run.py``).
 """
 
@@ -26,7 +33,7 @@ from _server import (
     mock_transport,
 )
 from _synthetic import make_records
-from _timing import Series, Variant, ms, run_interleaved, table
+from _timing import Series, Variant, ms, run_interleaved, run_steady, table
 from pydantic import TypeAdapter
 
 from keystone_client import AsyncKeystoneClient, KeystoneClient
@@ -35,6 +42,7 @@ from keystone_client.models import AllocationRequest, Page
 RECORDS = 1000  # records listed by every variant
 COLLECTION = 1200  # records on the server, so the 1000 are a slice as in the issue
 GOAL = 1.3
+STEADY_CALLS = 8  # timed calls per block in the steady-state measurement
 
 
 def _raw_pages_sync(http: httpx.Client, page_size: int) -> list[Any]:
@@ -133,6 +141,16 @@ def run(repeats: int = 9, warmup: int = 2) -> dict[str, Any]:
             )
         finally:
             gc.enable()
+        # Steady state, as a long-running sync job: cold, then with two parsed pages held.
+        steady_variants = [v for v in variants if not v.is_async]
+        rounds = max(3, repeats // 2)
+        steady_cold = run_steady(steady_variants, rounds=rounds, calls=STEADY_CALLS)
+        before = len(gc.get_objects())
+        held = [client_sync(RECORDS)() for _ in range(2)]
+        gc.collect()
+        held_objects = len(gc.get_objects()) - before
+        steady_warm = run_steady(steady_variants, rounds=rounds, calls=STEADY_CALLS)
+        del held
         for n in sizes:
             runner.run(aclients[n].close())
         runner.run(ahttp.aclose())
@@ -140,7 +158,18 @@ def run(repeats: int = 9, warmup: int = 2) -> dict[str, Any]:
     for client in clients.values():
         client.close()
 
-    return _report(series, nogc, len(page), server.mean_record_bytes, default, sizes)
+    numbers = _report(series, nogc, len(page), server.mean_record_bytes, default, sizes)
+    numbers["steady"] = _report_steady(
+        series, steady_cold, steady_warm, held_objects, default, sizes
+    )
+    return numbers
+
+
+def _ratio(series: dict[str, Series], mode: str, n: int) -> float:
+    """Client / raw httpx + response.json() over the same pages, median of pairs."""
+    pages = f"{RECORDS // n}x{n}"
+    client = series[f"{mode} client .all()[:1000].list(), {pages}"]
+    return client.ratio_to(series[f"{mode} httpx get + response.json(), {pages}"])
 
 
 def _report(
@@ -240,6 +269,93 @@ def _report(
         "nogc_median_ms": {k: v.median * 1000 for k, v in nogc.items()},
         "ratios": ratios,
         "ratio_sync_1000_gc_off": nogc_ratio,
+    }
+
+
+def _report_steady(
+    per_call: dict[str, Series],
+    cold: dict[str, Series],
+    warm: dict[str, Series],
+    held_objects: int,
+    default: int,
+    sizes: list[int],
+) -> dict[str, Any]:
+    rows = [
+        [
+            name,
+            ms(c.median),
+            ms(c.gc_median),
+            f"{c.full_median:.2f}",
+            ms(warm[name].median),
+            ms(warm[name].gc_median),
+            f"{warm[name].full_median:.2f}",
+        ]
+        for name, c in cold.items()
+    ]
+    print(
+        f"Steady state (sync, {STEADY_CALLS} calls in a row, no forced collection; mean per "
+        f"call), cold and on a warm heap: two parsed {RECORDS}-record pages kept alive "
+        f"({held_objects:,} more objects tracked by the garbage collector):"
+    )
+    print()
+    print(
+        table(
+            [
+                "variant",
+                "cold ms/call",
+                "cold GC ms/call",
+                "cold full GCs/call",
+                "warm ms/call",
+                "warm GC ms/call",
+                "warm full GCs/call",
+            ],
+            rows,
+        )
+    )
+    print()
+    ratios: dict[str, dict[str, float]] = {}
+    ratio_rows = []
+    for n in sizes:
+        pages = f"{RECORDS // n}x{n}"
+        client = f"sync  client .all()[:1000].list(), {pages}"
+        ratios[f"sync page_size={n}"] = found = {
+            "per_call_collect": _ratio(per_call, "sync ", n),
+            "steady_cold": _ratio(cold, "sync ", n),
+            "steady_warm": _ratio(warm, "sync ", n),
+            "steady_warm_vs_json_loads": warm[client].ratio_to(warm["json.loads(body)"]),
+        }
+        ratio_rows.append(
+            [
+                f"{n}{' (default)' if n == default else ''}",
+                f"{found['per_call_collect']:.2f}x",
+                f"{found['steady_cold']:.2f}x",
+                f"{found['steady_warm']:.2f}x",
+                f"{found['steady_warm_vs_json_loads']:.2f}x",
+            ]
+        )
+    print(
+        table(
+            [
+                "sync page_size",
+                "client / httpx+json, collect before each call",
+                "steady, cold",
+                "steady, warm heap",
+                "warm: client / bare json.loads(body)",
+            ],
+            ratio_rows,
+        )
+    )
+    print()
+    return {
+        "held_gc_objects": held_objects,
+        "calls_per_block": STEADY_CALLS,
+        "cold_ms_per_call": {k: v.median * 1000 for k, v in cold.items()},
+        "cold_gc_ms_per_call": {k: v.gc_median * 1000 for k, v in cold.items()},
+        "cold_full_gcs_per_call": {k: v.full_median for k, v in cold.items()},
+        "warm_ms_per_call": {k: v.median * 1000 for k, v in warm.items()},
+        "warm_gc_ms_per_call": {k: v.gc_median * 1000 for k, v in warm.items()},
+        "warm_full_gcs_per_call": {k: v.full_median for k, v in warm.items()},
+        "ratios": ratios,
     }
 
 

@@ -126,7 +126,7 @@ class BaseClient:
     def __repr__(self) -> str:
         s = self._settings
         auth = "token" if s.token else ("session" if s.username else "anonymous")
-        user = f" username={s.username!r}" if s.username else ""
+        user = f" username={s.username!r}" if auth == "session" else ""
         return (
             f"<{type(self).__name__} base_url={self.base_url!r} auth={auth}{user} cid={self.cid!r}>"
         )

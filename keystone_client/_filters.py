@@ -94,7 +94,7 @@ def compile_filters(
         server_name = name if name in fields else aliases.get(name, name)
         kind = fields.get(server_name)
         if kind is None:
-            valid = ", ".join(sorted({*fields, *aliases}))
+            valid = _field_names(fields, aliases)
             raise FilterError(
                 f"Unknown filter field {name!r} for {resource}; valid fields: {valid}"
             )
@@ -128,6 +128,12 @@ def compile_filters(
     return params
 
 
+def _field_names(fields: Mapping[str, str], aliases: Mapping[str, str]) -> str:
+    """List the names a query accepts: server names and the model names that map to them."""
+    names = {*fields, *(name for name, server in aliases.items() if server in fields)}
+    return ", ".join(sorted(names))
+
+
 def compile_ordering(
     resource: str, fields: Mapping[str, str], aliases: Mapping[str, str], order: Iterable[str]
 ) -> str:
@@ -138,7 +144,7 @@ def compile_ordering(
         name = item.lstrip("-+")
         server_name = name if name in fields else aliases.get(name, name)
         if server_name not in fields:
-            valid = ", ".join(sorted({*fields, *aliases}))
+            valid = _field_names(fields, aliases)
             raise FilterError(f"Cannot order {resource} by {name!r}; valid fields: {valid}")
         parts.append(f"-{server_name}" if descending else server_name)
     return ",".join(parts)

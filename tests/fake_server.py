@@ -1415,11 +1415,9 @@ class FakeServer:
         }
 
     def _render_notifications(self, n: dict[str, Any]) -> dict[str, Any]:
-        keys = ("id", "time", "read", "subject", "message_text", "message_html")
+        keys = ("id", "time", "read", "subject", "message_html", "notification_type")
         return {
             **{k: n[k] for k in keys},
-            "notification_type": n["notification_type"],
-            "metadata": n.get("metadata", {}),
             "user": n["user"],
             "_user": self._user_summary(n["user"]),
         }
