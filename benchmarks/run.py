@@ -3,8 +3,8 @@
 Usage::
 
     pip install -e '.[dev]'
-    python benchmarks/run.py                 # all benchmarks, about 2-3 minutes on 2 cores
-    python benchmarks/run.py --quick         # fewer repeats, under a minute; rougher numbers
+    python benchmarks/run.py                 # all benchmarks, about 3 minutes on 2 cores
+    python benchmarks/run.py --quick         # fewer repeats, under 2 minutes; rougher numbers
     python benchmarks/run.py --only parse --json results.json
 
 Benchmarks are run on demand, never from the test suite. They need no server and no
