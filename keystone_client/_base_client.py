@@ -214,13 +214,7 @@ class BaseClient:
         while True:
             generation = self._session_generation
             request = self._build_request(method, endpoint, **options)
-            logger.debug(
-                "Request %s %s (cid %s)",
-                request.method,
-                request.url,
-                self._cid,
-                extra={"method": request.method, "url": str(request.url), "cid": self._cid},
-            )
+            _log_request(request, self._cid)
             started = time.perf_counter()
             outcome = yield request
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -235,21 +229,7 @@ class BaseClient:
                 # httpx links a response and its stream in a cycle, which keeps a whole page
                 # alive until the next garbage collection; the body is read, so cut the link.
                 response.stream = httpx.ByteStream(response.content)
-                logger.debug(
-                    "Response %s %s -> %d in %.1f ms (cid %s)",
-                    request.method,
-                    request.url,
-                    response.status_code,
-                    elapsed_ms,
-                    self._cid,
-                    extra={
-                        "method": request.method,
-                        "url": str(request.url),
-                        "status_code": response.status_code,
-                        "elapsed_ms": round(elapsed_ms, 1),
-                        "cid": self._cid,
-                    },
-                )
+                _log_response(request, response, elapsed_ms, self._cid)
                 if response.status_code == 401 and auto_login and not relogged:
                     relogged = True
                     if generation == self._session_generation and not self._login_pending:
@@ -262,16 +242,7 @@ class BaseClient:
                     return response
                 reason = f"{response.status_code} {response.reason_phrase}"
             attempt += 1
-            logger.info(
-                "Retrying %s %s (retry %d of %d) after %s in %.2fs",
-                request.method,
-                request.url,
-                attempt,
-                self._retry.max_retries,
-                reason,
-                wait,
-                extra={"attempt": attempt, "reason": reason, "wait": wait, "cid": self._cid},
-            )
+            _log_retry(request, attempt, self._retry.max_retries, reason, wait, self._cid)
             yield Sleep(wait)
 
     def _call_flow(
@@ -351,6 +322,56 @@ class BaseClient:
 
     def _health_flow(self) -> Flow[Health]:
         return (yield from self._call_flow("GET", "health/json", _HEALTH, auto_login=False))
+
+
+# Log records carry their fields as ``extra`` too, for structured logging handlers. Only
+# the method and URL of a request are logged: never headers or bodies, which hold secrets.
+
+
+def _log_request(request: httpx.Request, cid: str) -> None:
+    logger.debug(
+        "Request %s %s (cid %s)",
+        request.method,
+        request.url,
+        cid,
+        extra={"method": request.method, "url": str(request.url), "cid": cid},
+    )
+
+
+def _log_response(
+    request: httpx.Request, response: httpx.Response, elapsed_ms: float, cid: str
+) -> None:
+    logger.debug(
+        "Response %s %s -> %d in %.1f ms (cid %s)",
+        request.method,
+        request.url,
+        response.status_code,
+        elapsed_ms,
+        cid,
+        extra={
+            "method": request.method,
+            "url": str(request.url),
+            "status_code": response.status_code,
+            "elapsed_ms": round(elapsed_ms, 1),
+            "cid": cid,
+        },
+    )
+
+
+def _log_retry(
+    request: httpx.Request, attempt: int, max_retries: int, reason: str, wait: float, cid: str
+) -> None:
+    logger.info(
+        "Retrying %s %s (retry %d of %d) after %s in %.2fs (cid %s)",
+        request.method,
+        request.url,
+        attempt,
+        max_retries,
+        reason,
+        wait,
+        cid,
+        extra={"attempt": attempt, "reason": reason, "wait": wait, "cid": cid},
+    )
 
 
 def _connection_error(
