@@ -9,7 +9,7 @@ yielded twice; a deletion between pages can then make a record be skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
@@ -198,8 +198,3 @@ class Pager(Generic[M]):
             )
         return slices
 
-
-def iter_pages(pager: Pager[M]) -> Iterator[dict[str, str]]:
-    """Yield the parameters of each page request until the pager is done."""
-    while (params := pager.next_params()) is not None:
-        yield params

@@ -107,18 +107,16 @@ class BaseQuery(Generic[M]):
             issubclass(self._spec.model, Record),
         )
 
-    def _page_flow(self, pager: Pager[M], params: dict[str, str]) -> Flow[list[M]]:
-        page = yield from self._client._call_flow(
-            "GET", self._spec.endpoint, self._spec.page_adapter, params=params
-        )
-        return pager.feed(page)
-
     def _raw_page_flow(self, params: dict[str, str]) -> Flow[Page[M]]:
         return (
             yield from self._client._call_flow(
                 "GET", self._spec.endpoint, self._spec.page_adapter, params=params
             )
         )
+
+    def _page_flow(self, pager: Pager[M], params: dict[str, str]) -> Flow[list[M]]:
+        page = yield from self._raw_page_flow(params)
+        return pager.feed(page)
 
     def _count_flow(self) -> Flow[int]:
         params = self._state.params()
