@@ -37,7 +37,25 @@ from . import _response
 from ._base_client import BaseClient, Flow
 from ._filters import to_query_value
 from ._payload import WriteBody, merge_input, normalize_file
-from .models import KeystoneModel
+from .models import (
+    Allocation,
+    AllocationRequest,
+    AllocationReview,
+    Attachment,
+    AuditLog,
+    Cluster,
+    Comment,
+    Grant,
+    KeystoneModel,
+    Membership,
+    Notification,
+    Preference,
+    Publication,
+    RequestLog,
+    TaskResult,
+    Team,
+    User,
+)
 from .resources._catalog import ALL_SPECS
 from .resources._managers import ManagerCore
 from .resources._spec import ResourceSpec
@@ -457,6 +475,25 @@ class BatchCore:
     """
 
     _client: BaseClient
+
+    # For type checkers only: at run time `__getattr__` serves the managers built from
+    # ``client.resources`` (a test checks that both agree).
+    users: BatchManager[User]
+    teams: BatchManager[Team]
+    memberships: BatchManager[Membership]
+    clusters: BatchManager[Cluster]
+    allocations: BatchManager[Allocation]
+    allocation_requests: BatchManager[AllocationRequest]
+    allocation_reviews: BatchManager[AllocationReview]
+    comments: BatchManager[Comment]
+    attachments: BatchManager[Attachment]
+    grants: BatchManager[Grant]
+    publications: BatchManager[Publication]
+    notifications: BatchUpdatableManager[Notification]
+    preferences: BatchManager[Preference]
+    audit_logs: BatchReadManager[AuditLog]
+    request_logs: BatchReadManager[RequestLog]
+    task_logs: BatchReadManager[TaskResult]
 
     def __init__(self, client: BaseClient, resources: object, *, dry_run: bool = False) -> None:
         self._client = client

@@ -197,4 +197,3 @@ class Pager(Generic[M]):
                 Pager(state=state, page_size=self.page_size, keyset=self.keyset, bounds=bounds)
             )
         return slices
-
