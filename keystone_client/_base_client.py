@@ -264,10 +264,9 @@ class BaseClient:
         Concurrent requests (async tasks, threads) that all need a session wait for the login
         in flight instead of each starting their own (for one timeout at most).
         """
-        waited = 0.0
-        while self._login_pending and waited < self._settings.timeout:
+        deadline = time.monotonic() + self._settings.timeout
+        while self._login_pending and time.monotonic() < deadline:
             yield Sleep(_LOGIN_POLL)
-            waited += _LOGIN_POLL
         if generation == self._session_generation:
             yield from self._login_flow()
 

@@ -193,6 +193,19 @@ class AsyncQuery(BaseQuery[M]):
             for record in await self._client._run(self._page_flow(pager, params)):
                 yield record
 
+    async def _sliced_rest(self, pager: Pager[M], edge_page: Page[M]) -> list[M]:
+        """Fetch what follows the first page as disjoint id-range slices, concurrently."""
+        edge = int(edge_page.results[0].id)  # type: ignore[attr-defined]
+        remaining = max(0, edge_page.count - pager.fetched)
+        gate = asyncio.Semaphore(self._client.concurrency)
+
+        async def fetch(part: Pager[M]) -> list[M]:
+            return [record async for record in self._drain(part, gate)]
+
+        slices = pager.split(edge, remaining, _MAX_SLICES)
+        chunks = await _gather_or_cancel(*(fetch(part) for part in slices))
+        return [record for chunk in chunks for record in chunk]
+
     async def list(self) -> list[M]:
         """Return every matching record, fetching later pages concurrently.
 
@@ -205,41 +218,17 @@ class AsyncQuery(BaseQuery[M]):
             return []
         client = self._client
         first = client._run(self._page_flow(pager, params))
-        if client.concurrency <= 1 or not pager.splittable:
+        records: list[M]
+        if client.concurrency > 1 and pager.splittable:
+            # The far end of the id range does not depend on the first page: ask for both.
+            edge = client._run(self._raw_page_flow(pager.edge_params()))
+            records, edge_page = await _gather_or_cancel(first, edge)
+            if pager.can_split and edge_page.results:
+                return records + await self._sliced_rest(pager, edge_page)
+        else:
             records = await first
-            async for record in self._drain(pager):
-                records.append(record)
-            return records
-        # The far end of the id range does not depend on the first page: ask for both at once.
-        records, edge_page = await asyncio.gather(
-            first, client._run(self._raw_page_flow(pager.edge_params()))
-        )
-        if not pager.can_split or not edge_page.results:
-            async for record in self._drain(pager):
-                records.append(record)
-            return records
-        edge = int(edge_page.results[0].id)  # type: ignore[attr-defined]
-        remaining = max(0, edge_page.count - pager.fetched)
-        slices = pager.split(edge, remaining, _MAX_SLICES)
-        gate = asyncio.Semaphore(self._client.concurrency)
-
-        async def fetch(part: Pager[M]) -> list[M]:
-            found: list[M] = []
-            async for record in self._drain(part, gate):
-                found.append(record)
-            return found
-
-        tasks = [asyncio.ensure_future(fetch(part)) for part in slices]
-        try:
-            chunks = await asyncio.gather(*tasks)
-        except BaseException:
-            # Stop the other slices: nothing may keep requesting after list() has failed.
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-        for chunk in chunks:
-            records.extend(chunk)
+        async for record in self._drain(pager):
+            records.append(record)
         return records
 
     async def _drain(
@@ -277,3 +266,18 @@ class AsyncQuery(BaseQuery[M]):
         if record is None:
             raise IndexError(f"{self._spec.name} query index {index} out of range")
         return record
+
+
+async def _gather_or_cancel(*aws: Awaitable[Any]) -> list[Any]:
+    """Await all of ``aws`` concurrently; if one fails, cancel the rest before raising.
+
+    Nothing may keep requesting after the call that started it has failed.
+    """
+    tasks = [asyncio.ensure_future(aw) for aw in aws]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
