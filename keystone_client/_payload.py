@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["FileInput", "WriteBody", "build_body", "normalize_file"]
 
 #: What an upload accepts: a path, raw bytes, an open binary file, or (name, bytes[, type]).
-FileInput = str | os.PathLike[str] | bytes | Any | tuple[str, bytes] | tuple[str, bytes, str]
+FileInput = str | os.PathLike[str] | bytes | IO[bytes] | tuple[str, bytes] | tuple[str, bytes, str]
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def form_value(value: Any) -> str | list[str]:
     raise FieldError(f"Cannot send a {type(value).__name__} in a multipart form: {value!r}")
 
 
-def normalize_file(upload: Any) -> tuple[str, bytes, str]:
+def normalize_file(upload: FileInput) -> tuple[str, bytes, str]:
     """Read a file input into ``(filename, content, content_type)``.
 
     Accepts a path (``str`` or ``os.PathLike``), ``bytes``, an open binary file, or a
