@@ -75,8 +75,10 @@ def compile_filters(
     fields: Mapping[str, str],
     aliases: Mapping[str, str],
     filters: Mapping[str, Any],
-) -> dict[str, str]:
+) -> dict[str, str] | None:
     """Validate ``filters`` against a resource's filter fields and return query parameters.
+
+    Returns None when the filters match no record at all (``field__in=[]``), as in Django.
 
     Args:
         resource: The resource's name, for messages.
@@ -89,6 +91,7 @@ def compile_filters(
             value cannot be converted. Nothing is sent in that case.
     """
     params: dict[str, str] = {}
+    matches_nothing = False
     for key, value in filters.items():
         name, _, lookup = key.partition("__")
         server_name = name if name in fields else aliases.get(name, name)
@@ -111,21 +114,24 @@ def compile_filters(
             params[f"{server_name}__isnull"] = "true" if lookup == "" else "false"
             continue
         if lookup in _LIST_LOOKUPS:
-            if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-                value = [value]
-            text = ",".join(to_query_value(item) for item in value)
+            items = [value] if isinstance(value, str | bytes) else value
+            items = list(items) if isinstance(items, Iterable) else [items]
+            if not items:
+                # Excluding nothing is no filter; being one of nothing matches no record. The
+                # server would ignore both and return every record.
+                matches_nothing = matches_nothing or lookup == "in"
+                continue
+            text = ",".join(to_query_value(item) for item in items)
         else:
             text = to_query_value(value)
         if text == "":
-            if lookup == "not_in":
-                continue  # Excluding nothing leaves every record: the filter is a no-op.
             # The server skips a filter with an empty value and returns every record.
             raise FilterError(
                 f"Empty value for {resource} filter {key!r}: the server would ignore it and "
                 "match every record"
             )
         params[f"{server_name}__{lookup}" if lookup else server_name] = text
-    return params
+    return None if matches_nothing else params
 
 
 def _field_names(fields: Mapping[str, str], aliases: Mapping[str, str]) -> str:

@@ -31,6 +31,7 @@ class QueryState:
     search: str | None = None
     offset: int = 0
     limit: int | None = None
+    matches_nothing: bool = False
 
     def params(self) -> dict[str, str]:
         """Query parameters common to every page of this query."""
@@ -101,7 +102,7 @@ class Pager(Generic[M]):
     def next_params(self) -> dict[str, str] | None:
         """Return the query parameters of the next page, or None when there is none."""
         remaining = self._remaining()
-        if self.done or (remaining is not None and remaining <= 0):
+        if self.done or self.state.matches_nothing or (remaining is not None and remaining <= 0):
             self.done = True
             return None
         params = self.state.params()

@@ -64,6 +64,8 @@ class BaseQuery(Generic[M]):
                 query already filters with another value; nothing is sent.
         """
         params = compile_filters(self._spec.name, self._spec.filters, self._spec.aliases, filters)
+        if params is None:
+            return self._narrowed(replace(self._state, matches_nothing=True))
         merged = dict(self._state.filters)
         for key, value in params.items():
             # The server takes one value per parameter: replacing it would widen the query.
@@ -119,6 +121,8 @@ class BaseQuery(Generic[M]):
         return pager.feed(page)
 
     def _count_flow(self) -> Flow[int]:
+        if self._state.matches_nothing:
+            return 0
         params = self._state.params()
         params["_limit"] = "1"
         result = yield from self._client._call_flow(

@@ -270,9 +270,6 @@ def test_feed_filters(client: AnyClient) -> None:
 @pytest.mark.parametrize(
     "filters",
     [
-        {"team__in": []},
-        {"id__in": set()},
-        {"agency__in": ()},
         {"title": ""},
         {"title__not_eq": ""},
         {"agency__in": [""]},
@@ -293,3 +290,20 @@ def test_empty_values_never_widen_to_every_record(
 
 def test_excluding_nothing_is_no_filter(client: AnyClient) -> None:
     assert compiled(client, "grants", id__not_in=[], agency="NSF") == {"agency": "NSF"}
+
+
+@pytest.mark.parametrize("filters", [{"team__in": []}, {"id__in": set()}, {"agency__in": ()}])
+def test_in_nothing_matches_no_record_without_a_request(
+    client: AnyClient, run: Runner, api: respx.MockRouter, filters: dict[str, Any]
+) -> None:
+    """As in Django, ``field__in=[]`` matches nothing; the server would return everything."""
+    query = client.resources.grants.filter(agency="NSF", **filters)
+    assert run(query.list()) == []
+    assert run.all(query) == []
+    assert run(query.count()) == 0
+    assert run(query.first()) is None
+    assert run(query.exists()) is False
+    assert run(client.resources.grants.list(**filters)) == []
+    with pytest.raises(FilterError, match="match no record"):
+        run(client.resources.stats.grants(**filters))
+    assert len(api.calls) == 0

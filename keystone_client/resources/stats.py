@@ -8,6 +8,7 @@ from pydantic import TypeAdapter
 
 from .._base_client import BaseClient, Flow
 from .._filters import compile_filters
+from ..errors import FilterError
 from ..models import AllocationRequestStats, GrantStats, NotificationStats, PublicationStats
 from ._catalog import ALLOCATION_REQUESTS, GRANTS, NOTIFICATIONS, PUBLICATIONS
 from ._spec import ResourceSpec
@@ -37,6 +38,11 @@ class StatsCore:
         self, endpoint: str, adapter: TypeAdapter[T], spec: ResourceSpec[Any], filters: Any
     ) -> Flow[T]:
         params = compile_filters(spec.name, spec.filters, spec.aliases, filters)
+        if params is None:
+            raise FilterError(
+                f"These {spec.name} filters match no record (an empty __in list); "
+                "the server cannot compute statistics of nothing"
+            )
         return (yield from self._client._call_flow("GET", endpoint, adapter, params=params))
 
 
