@@ -19,7 +19,7 @@ from typing import Any, TypedDict, TypeVar, Unpack
 
 import httpx
 import pydantic_core
-from pydantic import TypeAdapter
+from pydantic import SecretStr, TypeAdapter
 
 from . import _response
 from ._retry import RetryPolicy
@@ -53,7 +53,11 @@ class Sleep:
 
 
 Step = httpx.Request | Sleep
-Outcome = httpx.Response | httpx.TransportError | None
+#: What sending can raise short of a response: the connection failed, or the body that came
+#: back could not be decoded (a corrupt compressed transfer).
+SendError = httpx.TransportError | httpx.DecodingError
+SEND_ERRORS = (httpx.TransportError, httpx.DecodingError)
+Outcome = httpx.Response | SendError | None
 Flow = Generator[Step, Outcome, T]
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -71,7 +75,15 @@ _HEALTH = TypeAdapter(Health)
 
 
 def normalize_endpoint(endpoint: str) -> str:
-    """Return ``endpoint`` relative to the base URL, with one trailing slash before any query."""
+    """Return ``endpoint`` relative to the base URL, with one trailing slash before any query.
+
+    Raises:
+        ValueError: ``endpoint`` is an absolute URL. Session cookies and the token are meant
+            for the Keystone server only, never for another host.
+    """
+    url = httpx.URL(str(endpoint))
+    if url.scheme or url.host:
+        raise ValueError("endpoint must be a path relative to the client's base_url, not a URL")
     path, sep, query = str(endpoint).partition("?")
     path = path.strip().strip("/")
     path = f"{path}/" if path else ""
@@ -98,6 +110,9 @@ class BaseClient:
         self._session_generation = 0
         # True while a login is in flight; other flows that need a session wait for it.
         self._login_pending = False
+        # Set by an explicit login(user, password), so a re-login after the session expires
+        # comes back as that user, not as the configured one.
+        self._login_as: tuple[str, SecretStr] | None = None
 
     # -- public properties -------------------------------------------------------------------
 
@@ -151,8 +166,14 @@ class BaseClient:
 
     @property
     def _can_login(self) -> bool:
+        return self._settings.token is None and self._credentials() is not None
+
+    def _credentials(self) -> tuple[str, SecretStr] | None:
+        """The user to log in as: the last one logged in explicitly, else the configured one."""
+        if self._login_as is not None:
+            return self._login_as
         s = self._settings
-        return s.token is None and s.username is not None and s.password is not None
+        return (s.username, s.password) if s.username and s.password is not None else None
 
     def _csrf_token(self) -> str | None:
         for cookie in self._http.cookies.jar:
@@ -218,7 +239,7 @@ class BaseClient:
             started = time.perf_counter()
             outcome = yield request
             elapsed_ms = (time.perf_counter() - started) * 1000
-            if isinstance(outcome, httpx.TransportError):
+            if isinstance(outcome, SEND_ERRORS):
                 wait = self._retry.after_error(request.method, outcome, attempt)
                 reason = f"{type(outcome).__name__}: {outcome}"
                 if wait is None:
@@ -271,18 +292,18 @@ class BaseClient:
             yield from self._login_flow()
 
     def _login_flow(self, username: str | None = None, password: str | None = None) -> Flow[User]:
-        s = self._settings
-        username = username if username is not None else s.username
-        secret = (
-            password
-            if password is not None
-            else (s.password.get_secret_value() if s.password else None)
-        )
-        if not username or secret is None:
+        explicit = username is not None or password is not None
+        remembered = self._credentials()
+        if username is None and remembered is not None:
+            username = remembered[0]
+        if password is None and remembered is not None:
+            password = remembered[1].get_secret_value()
+        if not username or password is None:
             raise ConfigurationError(
                 "login() needs a username and password: pass them or set "
                 "KEYSTONE_USERNAME and KEYSTONE_PASSWORD."
             )
+        secret = password
         self._login_pending = True
         try:
             response = yield from self._send_flow(
@@ -295,6 +316,8 @@ class BaseClient:
             self._login_pending = False
         self._logged_in = True
         self._session_generation += 1
+        if explicit:
+            self._login_as = (username, SecretStr(secret))
         return user
 
     def _logout_flow(self) -> Flow[None]:
@@ -304,6 +327,7 @@ class BaseClient:
                 _response.raise_for_status(response)
         self._http.cookies.clear()
         self._logged_in = False
+        self._login_as = None
 
     def _whoami_flow(self) -> Flow[User | None]:
         response = yield from self._send_flow("GET", WHOAMI, auto_login=False)
@@ -313,8 +337,7 @@ class BaseClient:
 
     def _version_flow(self) -> Flow[str]:
         response = yield from self._send_flow("GET", "version", auto_login=False)
-        _response.raise_for_status(response)
-        return response.text.strip().strip('"')
+        return _response.parse_text(response).strip().strip('"')
 
     def _config_flow(self) -> Flow[Config]:
         return (yield from self._call_flow("GET", "config", _CONFIG))
@@ -373,9 +396,7 @@ def _log_retry(
     )
 
 
-def _connection_error(
-    error: httpx.TransportError, request: httpx.Request, attempt: int
-) -> APIConnectionError:
+def _connection_error(error: SendError, request: httpx.Request, attempt: int) -> APIConnectionError:
     tries = f"after {attempt + 1} attempt{'s' if attempt else ''}"
     if isinstance(error, httpx.TimeoutException):
         return APITimeoutError(

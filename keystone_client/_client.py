@@ -12,7 +12,7 @@ from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 
-from ._base_client import BaseClient, Flow, Outcome, Sleep
+from ._base_client import SEND_ERRORS, BaseClient, Flow, Outcome, Sleep
 from ._batch import AsyncBatch, Batch
 from ._settings import ClientOptions
 from .errors import ConfigurationError
@@ -77,7 +77,7 @@ class KeystoneClient(BaseClient):
                     continue
                 try:
                     outcome = self._http.send(step)
-                except httpx.TransportError as exc:
+                except SEND_ERRORS as exc:
                     outcome = exc
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -248,7 +248,7 @@ class AsyncKeystoneClient(BaseClient):
                 try:
                     async with gate or _NO_GATE:
                         outcome = await self._http.send(step)
-                except httpx.TransportError as exc:
+                except SEND_ERRORS as exc:
                     outcome = exc
                 if gate is not None:
                     await asyncio.sleep(0)  # let queued tasks send before this one parses

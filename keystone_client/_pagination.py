@@ -179,13 +179,17 @@ class Pager(Generic[M]):
         """
         assert self.cursor is not None and self.keyset is not None
         start = self.cursor
+        ascending = self.keyset == "id"
+        if (edge <= start) if ascending else (edge >= start):
+            # Records created while the first page was served moved the cursor past the
+            # edge seen before them: nothing to split, carry on from the cursor.
+            return [self]
         # Aim below one page per slice, so a dense slice ends with its first short page.
         pages = -(-remaining * 10 // (self.page_size * 9))
         span = abs(edge - start)
         count = max(1, min(max_slices, pages, span))
         step = (edge - start) / count
         points = [start + round(step * i) for i in range(count)]
-        ascending = self.keyset == "id"
         lower, upper = ("id__gt", "id__lte") if ascending else ("id__lt", "id__gte")
         state = replace(self.state, offset=0, limit=None)
         slices: list[Pager[M]] = []

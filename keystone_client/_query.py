@@ -56,6 +56,11 @@ class BaseQuery(Generic[M]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._spec.name} {self._state.params()}>"
 
+    def __bool__(self) -> bool:
+        # A lazy query is always an object; "if query:" would be true even when nothing
+        # matches. Make the question explicit.
+        raise TypeError("The truth value of a query is ambiguous: use query.exists()")
+
     def filter(self, **filters: Any) -> Self:
         """Return a query narrowed by ``field__lookup=value`` filters (all must match).
 

@@ -130,6 +130,26 @@ def parse(response: httpx.Response, adapter: TypeAdapter[T]) -> T:
         ) from exc
 
 
+def parse_text(response: httpx.Response) -> str:
+    """Return the text of a successful plain-text response.
+
+    Raises:
+        APIError: The status is an error, or the body is an HTML page (e.g. from a proxy).
+    """
+    raise_for_status(response)
+    if _is_html(response):
+        request = response.request
+        reason = f"the body is an HTML page, not text: {_snippet(response.text)!r}"
+        where = f"{request.method} {request.url} ({response.status_code})"
+        raise APIError(
+            f"Unexpected response to {where}: {reason}",
+            response=response,
+            body=response.text,
+            detail=reason,
+        )
+    return response.text
+
+
 def _validate_without_gc(adapter: TypeAdapter[T], content: bytes) -> T:
     # A 1000-record page builds tens of thousands of objects, all alive until the page is
     # dropped, so a garbage collection during the parse finds nothing to free yet can cost

@@ -31,7 +31,9 @@ class RetryPolicy:
     backoff_max: float = 8.0
     retry_after_max: float = 60.0
 
-    def after_error(self, method: str, error: httpx.TransportError, attempt: int) -> float | None:
+    def after_error(
+        self, method: str, error: httpx.TransportError | httpx.DecodingError, attempt: int
+    ) -> float | None:
         """Return the wait before retrying after ``error``, or None to give up."""
         if attempt >= self.max_retries:
             return None

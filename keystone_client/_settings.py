@@ -93,6 +93,12 @@ def normalize_url(value: str) -> str:
         raise ValueError("must be an absolute http:// or https:// URL, like http://localhost:8000")
     if url.query or url.fragment:
         raise ValueError("must not contain a query string or fragment")
+    if url.userinfo:
+        # It would show in every log record and error message that names a URL.
+        raise ValueError(
+            "must not contain a user name or password; use KEYSTONE_USERNAME and "
+            "KEYSTONE_PASSWORD (or KEYSTONE_TOKEN)"
+        )
     return str(url.copy_with(path=url.path.rstrip("/") + "/"))
 
 

@@ -648,7 +648,32 @@ def test_401_after_explicit_login_without_configured_credentials(
     with pytest.raises(AuthenticationError):
         run(client.resources.users.get(5))
 
-    assert paths(api) == ["POST /authentication/login/", "GET /users/users/5/"]
+    # The credentials given to login() serve the one re-login; a second 401 is raised.
+    assert paths(api) == [
+        "POST /authentication/login/",
+        "GET /users/users/5/",
+        "POST /authentication/login/",
+        "GET /users/users/5/",
+    ]
+    assert json.loads(api.calls[2].request.content) == {"username": "ada", "password": "pw"}
+
+
+def test_relogin_after_explicit_login_uses_that_user_not_the_configured_one(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    client = make_client(username="alice", password="alice-pw")
+    api.post(LOGIN).mock(return_value=logged_in())
+    api.get(USER_5).mock(side_effect=[unauthorized(), httpx.Response(200, json=user(5))])
+    api.post(LOGOUT).mock(return_value=httpx.Response(200))
+
+    run(client.login("bob", "bob-pw"))
+    assert run(client.resources.users.get(5)).id == 5
+
+    logins = [json.loads(c.request.content) for c in api.calls if c.request.url == LOGIN]
+    assert logins == [{"username": "bob", "password": "bob-pw"}] * 2
+    run(client.logout())
+    # After logout the configured user is back for the next lazy login.
+    assert client._credentials()[0] == "alice"
 
 
 # -- concurrent requests share one login (async) ----------------------------------------------

@@ -447,3 +447,24 @@ def test_redirect_returned_as_is_by_raw_verb(
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/login/"
+
+
+def test_a_corrupt_compressed_body_is_retried_then_raised_as_a_keystone_error(
+    client: Any, run: Runner, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    def corrupt(request: httpx.Request) -> httpx.Response:
+        # A body that claims gzip but is not: decoding fails while the client reads it.
+        stream = httpx.ByteStream(b"not gzip")
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=stream)
+
+    route = api.get(f"{BASE}version/").mock(side_effect=corrupt)
+    with pytest.raises(APIConnectionError, match="DecodingError"):
+        run(client.version())
+    assert route.call_count == 3  # GET is idempotent: retried twice
+    assert len(sleeps) == 2
+
+
+def test_version_refuses_an_html_page(client: Any, run: Runner, api: respx.MockRouter) -> None:
+    api.get(f"{BASE}version/").respond(200, html="<html><body>Sign in</body></html>")
+    with pytest.raises(APIError, match="HTML page"):
+        run(client.version())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
@@ -650,3 +651,28 @@ async def test_async_list_failure_stops_the_other_slices(api: respx.MockRouter) 
         assert len(api.calls) == sent
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         assert others == []
+
+
+@pytest.mark.parametrize(("keyset", "cursor", "edge"), [("id", 2100, 2000), ("-id", 100, 150)])
+def test_split_does_not_run_backwards_when_the_cursor_passed_the_edge(
+    keyset: str, cursor: int, edge: int
+) -> None:
+    """Records created while the first page was served can move the cursor past the edge
+    that was read before them; splitting then would fetch the first page's records again."""
+    pager: Pager[Any] = Pager(state=QueryState(offset=1900), page_size=200, keyset=keyset)
+    pager.cursor = cursor
+    assert pager.split(edge, remaining=600, max_slices=16) == [pager]
+    params = pager.next_params()
+    assert params is not None
+    assert params["id__gt" if keyset == "id" else "id__lt"] == str(cursor)
+
+
+def test_split_covers_the_range_beyond_the_cursor_once() -> None:
+    pager: Pager[Any] = Pager(state=QueryState(), page_size=100, keyset="id")
+    pager.cursor = 100
+    slices = pager.split(1000, remaining=900, max_slices=256)
+    bounds = [dict(s.bounds) for s in slices]
+    assert bounds[0]["id__gt"] == 100
+    assert "id__lte" not in bounds[-1]  # open-ended: records created meanwhile are found
+    for before, after in itertools.pairwise(bounds):
+        assert before["id__lte"] == after["id__gt"]  # adjacent, disjoint

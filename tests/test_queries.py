@@ -326,3 +326,11 @@ def test_narrowing_a_sliced_query_raises_like_django(client, api, narrow) -> Non
     with pytest.raises(TypeError, match="once a slice has been taken"):
         narrow(sliced)
     assert not api.calls
+
+
+def test_truth_value_of_a_query_is_an_error_pointing_to_exists(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    with pytest.raises(TypeError, match=r"exists\(\)"):
+        bool(client.resources.grants.filter(agency="NSF"))
+    assert not api.calls

@@ -242,3 +242,15 @@ def test_success_response_returned_untouched(
     assert response.text == "0.0.0"
     assert response.headers["content-type"] == "text/plain"
     assert response.request.url == BASE + "version/"
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["https://elsewhere.example/x", "http://keystone.test/version"]
+)
+def test_absolute_urls_are_refused_so_credentials_never_leave_for_another_host(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter, endpoint: str
+) -> None:
+    client = make_client(token="tok-secret")
+    with pytest.raises(ValueError, match="relative to the client's base_url"):
+        run(client.http_get(endpoint))
+    assert not api.calls

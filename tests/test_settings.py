@@ -415,3 +415,11 @@ def test_secret_arguments_not_in_configuration_errors() -> None:
     assert "timeout" in text
     assert PASSWORD not in text
     assert TOKEN not in text
+
+
+def test_credentials_in_the_url_are_refused_without_repeating_them() -> None:
+    from keystone_client import ConfigurationError, KeystoneClient
+
+    with pytest.raises(ConfigurationError, match=r"KEYSTONE_URL.*user name or password") as info:
+        KeystoneClient(url="http://alice:s3cret@keystone.test")
+    assert "s3cret" not in str(info.value)

@@ -505,3 +505,34 @@ def test_writes_carry_the_session_headers(
         assert request.headers["X-CSRFToken"] == "tok123"
         assert request.headers["X-KEYSTONE-CID"] == client.cid
         assert request.headers["Referer"] == BASE
+
+
+def test_assigning_an_unknown_attribute_raises_instead_of_saving_nothing(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    grant = Grant.model_validate(f.grant(7))
+    with pytest.raises(FieldError, match="Grant has no field 'titel'"):
+        grant.titel = "typo"  # type: ignore[attr-defined]
+    assert grant.changed_fields() == {}
+    assert not api.calls
+
+
+def test_save_sends_a_list_of_ids_changed_in_place(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    record = AllocationRequest.model_validate(f.allocation_request(3))
+    route = api.patch(f"{BASE}allocations/requests/3/").respond(
+        200, json=f.allocation_request(3, assignees=[3, 9])
+    )
+    record.assignee_ids.append(9)
+    saved = run(client.resources.allocation_requests.save(record))
+    assert json.loads(route.calls.last.request.content) == {"assignees": [3, 9]}
+    assert saved.assignee_ids == [3, 9]
+    assert record.changed_fields() == {}  # clean again after the save
+
+
+def test_records_with_the_same_fields_are_equal_whatever_was_assigned() -> None:
+    a, b = Grant.model_validate(f.grant(7)), Grant.model_validate(f.grant(7))
+    a.title = a.title
+    assert a == b
+    assert a != Grant.model_validate(f.grant(8))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from ..errors import FieldError
 
 __all__ = ["KeystoneModel", "OpenEnum", "Record"]
 
@@ -24,24 +27,53 @@ class KeystoneModel(BaseModel):
 
 
 class Record(KeystoneModel):
-    """A top-level record with an ``id`` that remembers which fields were assigned.
+    """A top-level record with an ``id`` that remembers which fields changed since fetched.
 
     ``manager.save(record)`` sends only those fields, so a concurrent change to another
-    field on the server is not overwritten.
+    field on the server is not overwritten. Assigning a name that is not a field raises
+    `FieldError`, so a typo cannot make ``save()`` silently send nothing.
     """
 
     id: int
 
     _changed: set[str] = PrivateAttr(default_factory=set)
+    # Lists of ids can change in place (``record.assignee_ids.append(3)``), which no
+    # assignment reveals: keep a copy of each as fetched to compare against.
+    _lists_as_fetched: dict[str, list[Any]] = PrivateAttr(default_factory=dict)
+    _list_fields: ClassVar[tuple[str, ...]] = ()
 
-    #: Server key of every writable-named field whose model name differs from it
-    #: (``{"team_id": "team", "assignee_ids": "assignees"}``). The expanded ``_x`` objects are
-    #: read-only and not listed.
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._list_fields = tuple(
+            name for name, info in cls.model_fields.items() if _is_scalar_list(info.annotation)
+        )
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Remember the lists of ids as fetched."""
+        self._lists_as_fetched = {name: list(getattr(self, name)) for name in self._list_fields}
 
     def __setattr__(self, name: str, value: Any) -> None:
+        cls = type(self)
+        known = name in cls.model_fields or name in (self.__pydantic_extra__ or {})
+        if not known and not name.startswith("_"):
+            fields = ", ".join(sorted(cls.model_fields))
+            raise FieldError(f"{cls.__name__} has no field {name!r}; fields: {fields}")
         super().__setattr__(name, value)
-        if name in type(self).model_fields:
+        if known:
             self._changed.add(name)
+
+    def __eq__(self, other: object) -> bool:
+        # Change tracking is bookkeeping, not content: equal fields make equal records.
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __copy__(self) -> Self:
         copied = super().__copy__()
@@ -56,9 +88,28 @@ class Record(KeystoneModel):
         return copied
 
     def changed_fields(self) -> dict[str, Any]:
-        """Return the fields assigned since the record was fetched, by model name."""
-        return {name: getattr(self, name) for name in sorted(self._changed)}
+        """Return the fields changed since the record was fetched, by model name.
+
+        A field counts as changed when it was assigned, or, for a list of ids, when its
+        content differs from what was fetched.
+        """
+        names = set(self._changed)
+        names.update(
+            name
+            for name, fetched in self._lists_as_fetched.items()
+            if getattr(self, name) != fetched
+        )
+        return {name: getattr(self, name) for name in sorted(names)}
 
     def mark_clean(self) -> None:
         """Forget all tracked changes (after a successful save)."""
         self._changed.clear()
+        self.model_post_init(None)
+
+
+def _is_scalar_list(annotation: Any) -> bool:
+    """Whether a field holds a list of plain values (ids, numbers, strings), not records."""
+    if typing.get_origin(annotation) is not list:
+        return False
+    (item,) = typing.get_args(annotation) or (Any,)
+    return not (isinstance(item, type) and issubclass(item, BaseModel))
