@@ -36,7 +36,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from . import _response
 from ._base_client import BaseClient, Flow
 from ._filters import to_query_value
-from ._payload import WriteBody, merge_input, normalize_file
+from ._ids import RecordRef, path_id
+from ._payload import WriteBody, merge_input, normalize_file, to_write_value
 from .models import (
     Allocation,
     AllocationRequest,
@@ -103,7 +104,7 @@ def file_token(name: str) -> str:
 # -- placeholders ----------------------------------------------------------------------------------
 
 
-class Placeholder(Generic[M]):
+class Placeholder(RecordRef, Generic[M]):
     """Stands for the response of a recorded action until the batch runs on the server.
 
     Every attribute is a reference into that response, rendered with the server's key:
@@ -147,8 +148,12 @@ class Placeholder(Generic[M]):
             return Placeholder(self._alias, nested, path)
         return self._token(key)
 
-    def __str__(self) -> str:
+    def ref_token(self) -> str:
+        """Return the ``@ref{...}`` token of the record's id."""
         return self._token("id")
+
+    def __str__(self) -> str:
+        return self.ref_token()
 
     def __repr__(self) -> str:
         where = f".{self._path}" if self._path else ""
@@ -165,42 +170,6 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
         if len(args) == 1:
             return _nested_model(args[0])
     return None
-
-
-def _plain(value: Any) -> Any:
-    """Replace placeholders by their id token and records by their id, recursively."""
-    if isinstance(value, Placeholder):
-        return str(value)
-    if isinstance(value, BaseModel) and hasattr(value, "id"):
-        return value.id
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _query_value(value: Any) -> str:
-    """Convert one query parameter like a filter value; placeholders become tokens."""
-    if isinstance(value, Placeholder):
-        return str(value)
-    if isinstance(value, list | tuple | set | frozenset):
-        return ",".join(_query_value(item) for item in value)
-    return to_query_value(value)
-
-
-def _id_value(value: Any) -> str:
-    """Return the path segment of a record id given as an id, a record or a placeholder."""
-    if isinstance(value, Placeholder):
-        return str(value)
-    if isinstance(value, BaseModel) and hasattr(value, "id"):
-        value = value.id
-    if value is None or isinstance(value, bool):
-        raise TypeError(f"A record id is needed, not {value!r}")
-    text = str(value)
-    if not text or "/" in text or "?" in text:
-        raise ValueError(f"Not a record id: {text!r}")
-    return text
 
 
 def _normalize_path(path: str) -> str:
@@ -353,7 +322,7 @@ class BatchReadManager(Generic[M]):
         return f"<{type(self).__name__} {self._spec.name} at {self._spec.endpoint}>"
 
     def _detail(self, pk: Any) -> str:
-        return f"/{self._spec.detail_path(_id_value(pk))}"
+        return f"/{self._spec.detail_path(path_id(pk))}"
 
     def _placeholder(self, alias: str) -> Placeholder[M]:
         return Placeholder(alias, self._spec.model)
@@ -374,8 +343,8 @@ class BatchReadManager(Generic[M]):
                 data = dict(data)
                 upload, has_upload = data.pop(file_field), True
         if isinstance(data, Mapping):
-            data = _plain(data)
-        payload = merge_input(spec, allowed, data, _plain(fields))
+            data = to_write_value(data)
+        payload = merge_input(spec, allowed, data, to_write_value(fields))
         part: tuple[str, FilePart] | None = None
         if has_upload and file_field is not None:
             merge_input(spec, allowed, None, {file_field: None})  # FieldError if not writable
@@ -591,8 +560,10 @@ class BatchCore:
         method = str(method).upper()
         normalized = _normalize_path(path)
         spec = _spec_for_path(method, normalized)
-        query = {str(k): _query_value(v) for k, v in query_params.items()} if query_params else None
-        body = _plain(payload) if payload is not None else None
+        query = (
+            {str(k): to_query_value(v) for k, v in query_params.items()} if query_params else None
+        )
+        body = to_write_value(payload) if payload is not None else None
         alias = self._record(
             method, normalized, payload=body, query_params=query, ref=ref, spec=spec
         )

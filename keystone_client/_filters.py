@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ._ids import id_of
 from .errors import FilterError
 
 __all__ = [
@@ -53,7 +54,10 @@ _LIST_LOOKUPS = frozenset({"in", "not_in"})
 
 
 def to_query_value(value: Any) -> str:
-    """Convert one filter value to the server's query-string form."""
+    """Convert a filter value to the server's query-string form (lists comma-joined)."""
+    value = id_of(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(to_query_value(item) for item in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
@@ -61,10 +65,7 @@ def to_query_value(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, BaseModel):
-        record_id = getattr(value, "id", None)
-        if record_id is None:
-            raise FilterError(f"Cannot filter by a {type(value).__name__}: it has no id")
-        return str(record_id)
+        raise FilterError(f"Cannot filter by a {type(value).__name__}: it has no id")
     if isinstance(value, Decimal | int | float | str):
         return str(value)
     raise FilterError(f"Cannot use a {type(value).__name__} as a filter value: {value!r}")

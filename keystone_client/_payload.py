@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from ._ids import id_of
 from .errors import FieldError
 
 if TYPE_CHECKING:
@@ -35,12 +36,12 @@ class WriteBody:
 
 
 def to_write_value(value: Any) -> Any:
-    """Turn models into their ids (recursively in lists); leave other values as they are."""
-    if isinstance(value, BaseModel) and hasattr(value, "id"):
-        return value.id
+    """Turn records and placeholders into their ids, recursively; leave other values as is."""
+    if isinstance(value, Mapping):
+        return {key: to_write_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [to_write_value(item) for item in value]
-    return value
+    return id_of(value)
 
 
 def check_fields(

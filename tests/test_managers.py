@@ -531,3 +531,17 @@ def test_version_config_health(client: AnyClient, run: Runner, api: respx.MockRo
     assert isinstance(health, Health)
     assert not health.healthy
     assert [check.check for check in health.failing] == ["Redis"]
+
+
+@pytest.mark.parametrize(
+    ("pk", "error"),
+    [(None, TypeError), (True, TypeError), ("5/../6", ValueError), ("", ValueError)],
+)
+def test_an_id_that_would_change_the_path_is_refused_before_sending(
+    client: AnyClient, run: Runner, api: respx.MockRouter, pk: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        run(client.resources.grants.get(pk))
+    with pytest.raises(error):
+        run(client.resources.grants.delete(pk))
+    assert not api.calls

@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 
 from .. import _response
 from .._base_client import BaseClient, Flow
+from .._ids import path_id
 from .._payload import build_body, check_fields, merge_input
 from .._query import AsyncQuery, Query
 from ..errors import FieldError
@@ -45,11 +46,6 @@ R = TypeVar("R", bound=Record)
 _CHOICES = TypeAdapter(dict[str, str])
 
 
-def record_id(value: Any) -> Any:
-    """Accept a record or its id wherever an id is expected."""
-    return value.id if isinstance(value, KeystoneModel) and hasattr(value, "id") else value
-
-
 class ManagerCore(Generic[M]):
     """Every manager operation as a flow; shared by the sync and async managers."""
 
@@ -70,7 +66,7 @@ class ManagerCore(Generic[M]):
     def _get_flow(self, pk: Any) -> Flow[M]:
         return (
             yield from self._client._call_flow(
-                "GET", self._spec.detail_path(record_id(pk)), self._spec.record_adapter
+                "GET", self._spec.detail_path(path_id(pk)), self._spec.record_adapter
             )
         )
 
@@ -93,7 +89,7 @@ class ManagerCore(Generic[M]):
 
     def _update_flow(self, pk: Any, fields: Mapping[str, Any], method: str = "PATCH") -> Flow[M]:
         payload = check_fields(self._spec, self._spec.writable_on_update, fields)
-        path = self._spec.detail_path(record_id(pk))
+        path = self._spec.detail_path(path_id(pk))
         return (yield from self._write_flow(method, path, payload))
 
     def _save_flow(self, obj: M) -> Flow[M]:
@@ -108,9 +104,7 @@ class ManagerCore(Generic[M]):
         return saved
 
     def _delete_flow(self, pk: Any) -> Flow[None]:
-        response = yield from self._client._send_flow(
-            "DELETE", self._spec.detail_path(record_id(pk))
-        )
+        response = yield from self._client._send_flow("DELETE", self._spec.detail_path(path_id(pk)))
         _response.raise_for_status(response)
 
     def _choices_flow(self, field: str) -> Flow[dict[str, str]]:
