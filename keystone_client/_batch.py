@@ -59,7 +59,7 @@ from .models import (
 )
 from .resources._catalog import ALL_SPECS
 from .resources._managers import ManagerCore
-from .resources._spec import ResourceSpec
+from .resources._spec import ResourceSpec, SpecBound
 
 if TYPE_CHECKING:
     from ._client import AsyncKeystoneClient, KeystoneClient
@@ -299,7 +299,7 @@ def _parse_model(spec: ResourceSpec[Any] | None, step: _StepResult) -> KeystoneM
 # -- batch managers --------------------------------------------------------------------------------
 
 
-class BatchReadManager(Generic[M]):
+class BatchReadManager(SpecBound[M]):
     """Records actions on one collection in a batch: ``get``.
 
     Each method records one action and returns a `Placeholder` for its response. Which
@@ -312,14 +312,6 @@ class BatchReadManager(Generic[M]):
     def __init__(self, batch: BatchCore, spec: ResourceSpec[M]) -> None:
         self._batch = batch
         self._spec = spec
-
-    @property
-    def spec(self) -> ResourceSpec[M]:
-        """The declaration of this collection."""
-        return self._spec
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._spec.name} at {self._spec.endpoint}>"
 
     def _detail(self, pk: Any) -> str:
         return f"/{self._spec.detail_path(path_id(pk))}"
@@ -630,11 +622,19 @@ class BatchCore:
         self._aliases.add(alias)
         return alias
 
-    def _discard(self) -> None:
-        """Drop the batch without sending it (the ``with`` block raised)."""
-        if self._state == "open":
+    def _leave(self, *, failed: bool) -> bool:
+        """Handle leaving the block: return whether the job must be submitted now.
+
+        A block that raised drops the batch without sending anything; one that ended
+        normally submits it unless `submit()` was already called inside.
+        """
+        if self._state != "open":
+            return False
+        if failed:
             self._state = "discarded"
             logger.debug("Batch of %d actions discarded", len(self._actions))
+            return False
+        return True
 
     # -- the request -------------------------------------------------------------------------
 
@@ -719,9 +719,7 @@ class Batch(BatchCore):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None:
-            self._discard()
-        elif self._state == "open":
+        if self._leave(failed=exc_type is not None):
             self.submit()
 
 
@@ -754,7 +752,5 @@ class AsyncBatch(BatchCore):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc_type is not None:
-            self._discard()
-        elif self._state == "open":
+        if self._leave(failed=exc_type is not None):
             await self.submit()

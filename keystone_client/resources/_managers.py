@@ -12,7 +12,7 @@ only run those flows; their hierarchy decides which operations a resource has:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -23,7 +23,7 @@ from .._payload import build_body, check_fields, merge_input
 from .._query import AsyncQuery, Query
 from ..errors import FieldError
 from ..models import KeystoneModel, Record
-from ._spec import ResourceSpec
+from ._spec import ResourceSpec, SpecBound
 
 if TYPE_CHECKING:
     from .._client import AsyncKeystoneClient, KeystoneClient
@@ -46,7 +46,7 @@ R = TypeVar("R", bound=Record)
 _CHOICES = TypeAdapter(dict[str, str])
 
 
-class ManagerCore(Generic[M]):
+class ManagerCore(SpecBound[M]):
     """Every manager operation as a flow; shared by the sync and async managers."""
 
     _client: BaseClient
@@ -54,14 +54,6 @@ class ManagerCore(Generic[M]):
     def __init__(self, client: BaseClient, spec: ResourceSpec[M]) -> None:
         self._client = client
         self._spec = spec
-
-    @property
-    def spec(self) -> ResourceSpec[M]:
-        """The declaration of this collection."""
-        return self._spec
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._spec.name} at {self._spec.endpoint}>"
 
     def _get_flow(self, pk: Any) -> Flow[M]:
         return (

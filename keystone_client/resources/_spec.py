@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from ..models import KeystoneModel, Page
 
-__all__ = ["ResourceSpec"]
+__all__ = ["ResourceSpec", "SpecBound"]
 
 M = TypeVar("M", bound=KeystoneModel)
 
@@ -71,3 +71,17 @@ class ResourceSpec(Generic[M]):
     def detail_path(self, record_id: object) -> str:
         """Return the endpoint of one record."""
         return f"{self.endpoint}{record_id}/"
+
+
+class SpecBound(Generic[M]):
+    """Base of everything that serves one collection: managers and batch managers."""
+
+    _spec: ResourceSpec[M]
+
+    @property
+    def spec(self) -> ResourceSpec[M]:
+        """The declaration of this collection."""
+        return self._spec
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._spec.name} at {self._spec.endpoint}>"
