@@ -22,7 +22,7 @@ from ..models import (
     Team,
     User,
 )
-from ._spec import ResourceSpec
+from ._spec import Access, ResourceSpec
 
 USERS = ResourceSpec(
     name="users",
@@ -261,6 +261,7 @@ NOTIFICATIONS = ResourceSpec(
     },
     update_fields=frozenset({"read"}),
     choices={"notification_type": "notifications/notification-choices/type/"},
+    access=Access.UPDATABLE,
 )
 
 PREFERENCES = ResourceSpec(
@@ -291,6 +292,7 @@ AUDIT_LOGS = ResourceSpec(
         "timestamp": DATETIME,
     },
     keyset_order="-id",
+    access=Access.READ_ONLY,
 )
 
 REQUEST_LOGS = ResourceSpec(
@@ -307,6 +309,7 @@ REQUEST_LOGS = ResourceSpec(
         "timestamp": DATETIME,
         "user": ID,
     },
+    access=Access.READ_ONLY,
 )
 
 TASK_LOGS = ResourceSpec(
@@ -334,6 +337,7 @@ TASK_LOGS = ResourceSpec(
     # The server lists task results newest first (by date done, not id). Paging by descending
     # id keeps that order nearly and, unlike offset paging, yields each record exactly once.
     keyset_order="-id",
+    access=Access.READ_ONLY,
 )
 
 FEED = ResourceSpec(
@@ -352,6 +356,7 @@ FEED = ResourceSpec(
     },
     # Feed ids are strings ("r141") merged from three logs: no numeric keyset exists.
     keyset_order=None,
+    access=Access.LIST_ONLY,
 )
 
 ALL_SPECS: tuple[ResourceSpec, ...] = (  # type: ignore[type-arg]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
 from typing import Generic, TypeVar
 
@@ -11,9 +12,18 @@ from pydantic import TypeAdapter
 
 from ..models import KeystoneModel, Page
 
-__all__ = ["ResourceSpec", "SpecBound"]
+__all__ = ["Access", "ResourceSpec", "SpecBound"]
 
 M = TypeVar("M", bound=KeystoneModel)
+
+
+class Access(Enum):
+    """Which operations a collection offers, from the fewest to all of them."""
+
+    LIST_ONLY = frozenset({"list", "count"})
+    READ_ONLY = LIST_ONLY | {"get", "choices"}
+    UPDATABLE = READ_ONLY | {"update", "save"}
+    FULL = UPDATABLE | {"create", "replace", "delete"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +41,8 @@ class ResourceSpec(Generic[M]):
         keyset_order: The server's default order when it is by id (``"id"`` or ``"-id"``),
             which allows keyset pagination; None when records must be paged by offset.
         file_field: The field sent as a multipart file upload, if any.
+        access: Which operations the collection offers.
+        ordering: Fields the server can order by; None means the filter fields.
     """
 
     name: str
@@ -42,6 +54,18 @@ class ResourceSpec(Generic[M]):
     choices: Mapping[str, str] = field(default_factory=dict)
     keyset_order: str | None = "id"
     file_field: str | None = None
+    access: Access = Access.FULL
+    ordering: frozenset[str] | None = None
+
+    @property
+    def operations(self) -> frozenset[str]:
+        """Names of the manager operations this collection offers."""
+        return self.access.value
+
+    @property
+    def order_fields(self) -> frozenset[str]:
+        """Fields the server can order this collection by."""
+        return frozenset(self.filters) if self.ordering is None else self.ordering
 
     @property
     def writable_on_update(self) -> frozenset[str]:
