@@ -2,10 +2,13 @@
 
 Configuration, request building, authentication, retries and response handling live here.
 
-A flow is a generator that yields what it needs done (an `httpx.Request` to send, or a
-`Sleep`) and receives the outcome (an `httpx.Response`, the `httpx.TransportError` raised,
-or None after a sleep). `KeystoneClient` runs flows with blocking I/O and
+A flow is a generator that yields what it needs done (an `httpx.Request` to send, a
+`Sleep`, or a `SessionLogin`) and receives the outcome (an `httpx.Response`, the
+`httpx.TransportError` raised, or None). `KeystoneClient` runs flows with blocking I/O and
 `AsyncKeystoneClient` with ``await``; neither holds any logic of its own.
+
+The core builds every request itself and keeps the session state it needs (cookies, CSRF
+token, login generation): the httpx client of a runner only sends.
 """
 
 from __future__ import annotations
@@ -22,13 +25,14 @@ import pydantic_core
 from pydantic import SecretStr, TypeAdapter
 
 from . import _response
+from ._paths import normalize_endpoint
 from ._retry import RetryPolicy
 from ._settings import ClientOptions, resolve_settings
 from ._version import __version__
 from .errors import APIConnectionError, APITimeoutError, AuthenticationError, ConfigurationError
 from .models import Config, Health, User
 
-__all__ = ["BaseClient", "Flow", "Outcome", "Sleep", "Step"]
+__all__ = ["ClientCore", "Flow", "Outcome", "SessionLogin", "Sleep", "Step"]
 
 T = TypeVar("T")
 
@@ -52,7 +56,19 @@ class Sleep:
     seconds: float
 
 
-Step = httpx.Request | Sleep
+@dataclass(frozen=True, slots=True)
+class SessionLogin:
+    """Ask the runner to log in, once for all flows that found session ``generation`` missing.
+
+    The runner holds one lock (a `threading.Lock`, an `asyncio.Lock`) around
+    `ClientCore._login_once_flow`: the first flow logs in, the others wait on the lock and then
+    find the generation moved on.
+    """
+
+    generation: int
+
+
+Step = httpx.Request | Sleep | SessionLogin
 #: What sending can raise short of a response: the connection failed, or the body that came
 #: back could not be decoded (a corrupt compressed transfer).
 SendError = httpx.TransportError | httpx.DecodingError
@@ -66,31 +82,12 @@ LOGOUT = "authentication/logout/"
 WHOAMI = "authentication/whoami/"
 _AUTH_ENDPOINTS = frozenset({LOGIN, LOGOUT, WHOAMI})
 
-# Seconds between checks while waiting for a login started by a concurrent request.
-_LOGIN_POLL = 0.02
-
 _USER = TypeAdapter(User)
 _CONFIG = TypeAdapter(Config)
 _HEALTH = TypeAdapter(Health)
 
 
-def normalize_endpoint(endpoint: str) -> str:
-    """Return ``endpoint`` relative to the base URL, with one trailing slash before any query.
-
-    Raises:
-        ValueError: ``endpoint`` is an absolute URL. Session cookies and the token are meant
-            for the Keystone server only, never for another host.
-    """
-    url = httpx.URL(str(endpoint))
-    if url.scheme or url.host:
-        raise ValueError("endpoint must be a path relative to the client's base_url, not a URL")
-    path, sep, query = str(endpoint).partition("?")
-    path = path.strip().strip("/")
-    path = f"{path}/" if path else ""
-    return f"{path}{sep}{query}"
-
-
-class BaseClient:
+class ClientCore:
     """State and logic shared by `KeystoneClient` and `AsyncKeystoneClient`."""
 
     _http: httpx.Client | httpx.AsyncClient
@@ -108,8 +105,10 @@ class BaseClient:
         self._logged_in = False
         # Bumped on every login so concurrent requests that all saw a 401 log in only once.
         self._session_generation = 0
-        # True while a login is in flight; other flows that need a session wait for it.
+        # True while a login is in flight, so that a 401 it causes is not logged as expiry.
         self._login_pending = False
+        # The session cookie and the CSRF token live here, not in a runner's httpx client.
+        self._cookies = httpx.Cookies()
         # Set by an explicit login(user, password), so a re-login after the session expires
         # comes back as that user, not as the configured one.
         self._login_as: tuple[str, SecretStr] | None = None
@@ -155,11 +154,14 @@ class BaseClient:
             "verify": self._settings.verify_ssl,
             "transport": transport,
             "follow_redirects": False,
-            "headers": {
-                "Accept": "application/json",
-                "User-Agent": f"keystone-client/{__version__}",
-                "X-KEYSTONE-CID": self._cid,
-            },
+            "headers": self._default_headers(),
+        }
+
+    def _default_headers(self) -> dict[str, str]:
+        return {
+            "Accept": "application/json",
+            "User-Agent": f"keystone-client/{__version__}",
+            "X-KEYSTONE-CID": self._cid,
         }
 
     # -- request building ------------------------------------------------------------------------
@@ -176,7 +178,7 @@ class BaseClient:
         return (s.username, s.password) if s.username and s.password is not None else None
 
     def _csrf_token(self) -> str | None:
-        for cookie in self._http.cookies.jar:
+        for cookie in self._cookies.jar:
             if cookie.name == "csrftoken":
                 return cookie.value
         return None
@@ -185,7 +187,7 @@ class BaseClient:
         self, method: str, endpoint: str, **options: Unpack[RequestOptions]
     ) -> httpx.Request:
         method = method.upper()
-        headers: dict[str, str] = {}
+        headers = self._default_headers()
         if self._settings.token is not None:
             headers["Authorization"] = f"Token {self._settings.token.get_secret_value()}"
         if method in UNSAFE_METHODS:
@@ -199,21 +201,27 @@ class BaseClient:
         if json is not None:
             content = pydantic_core.to_json(json)
             headers["Content-Type"] = "application/json"
-        url = httpx.URL(normalize_endpoint(endpoint))
+        url = httpx.URL(self.base_url).join(normalize_endpoint(endpoint))
         params = options.get("params")
         timeout = options.get("timeout")
         if params:
             # httpx's params= would replace a query written in the endpoint; keep both.
             url = url.copy_merge_params(params)
-        return self._http.build_request(
+        request = httpx.Request(
             method,
             url,
             content=content,
             data=options.get("data"),
             files=options.get("files"),
             headers=headers,
-            timeout=httpx.Timeout(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            extensions={
+                "timeout": httpx.Timeout(
+                    self._settings.timeout if timeout is None else timeout
+                ).as_dict()
+            },
         )
+        self._cookies.set_cookie_header(request)
+        return request
 
     # -- flows ---------------------------------------------------------------------------------
 
@@ -250,6 +258,7 @@ class BaseClient:
                 # httpx links a response and its stream in a cycle, which keeps a whole page
                 # alive until the next garbage collection; the body is read, so cut the link.
                 response.stream = httpx.ByteStream(response.content)
+                self._cookies.extract_cookies(response)
                 _log_response(request, response, elapsed_ms, self._cid)
                 if response.status_code == 401 and auto_login and not relogged:
                     relogged = True
@@ -280,14 +289,15 @@ class BaseClient:
         return _response.parse(response, adapter)
 
     def _shared_login_flow(self, generation: int) -> Flow[None]:
-        """Log in, unless another flow has logged in since ``generation`` or is doing so now.
+        """Log in, unless another flow has logged in since ``generation``.
 
         Concurrent requests (async tasks, threads) that all need a session wait for the login
-        in flight instead of each starting their own (for one timeout at most).
+        in flight instead of each starting their own: the runner serializes `SessionLogin`.
         """
-        deadline = time.monotonic() + self._settings.timeout
-        while self._login_pending and time.monotonic() < deadline:
-            yield Sleep(_LOGIN_POLL)
+        yield SessionLogin(generation)
+
+    def _login_once_flow(self, generation: int) -> Flow[None]:
+        """The login a runner runs for `SessionLogin`, under its login lock."""
         if generation == self._session_generation:
             yield from self._login_flow()
 
@@ -325,7 +335,7 @@ class BaseClient:
             response = yield from self._send_flow("POST", LOGOUT, auto_login=False)
             if response.status_code not in (401, 403):
                 _response.raise_for_status(response)
-        self._http.cookies.clear()
+        self._cookies.clear()
         self._logged_in = False
         self._login_as = None
 

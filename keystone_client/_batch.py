@@ -15,54 +15,43 @@ multipart with the job as a JSON string and one file part per upload referenced 
 ``@file{name}`` token. The server runs the actions in one transaction: any failing action
 raises `BatchError` and nothing is kept. Leaving the block with an exception sends nothing.
 
-`BatchCore` holds all of it once, with `BatchCore._submit_flow` as a flow (see
-``_base_client``); `Batch` and `AsyncBatch` only run that flow.
+`BatchCore` holds the recording and the submission once, with `BatchCore._submit_flow` as a
+flow (see ``_base_client``); `Batch` and `AsyncBatch` only run that flow. The placeholders,
+the wire format and the batch managers live in ``_placeholders``, ``_batch_job`` and
+``_batch_managers``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import types
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
-
-import pydantic_core
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from typing import Any, Self
 
 from . import _response
-from ._base_client import BaseClient, Flow
-from ._filters import to_query_value
-from ._ids import RecordRef, path_id
-from ._payload import WriteBody, merge_input, normalize_file, to_write_value
-from .models import (
-    Allocation,
-    AllocationRequest,
-    AllocationReview,
-    Attachment,
-    AuditLog,
-    Cluster,
-    Comment,
-    Grant,
-    KeystoneModel,
-    Membership,
-    Notification,
-    Preference,
-    Publication,
-    RequestLog,
-    TaskResult,
-    Team,
-    User,
+from ._base_client import Flow
+from ._batch_job import (
+    BATCH_ENDPOINT,
+    JOB_RESULT,
+    METHODS,
+    BatchAction,
+    BatchResult,
+    BatchState,
+    FilePart,
+    job_body,
+    parse_results,
 )
+from ._batch_managers import BatchManager, BatchReadManager, BatchUpdatableManager
+from ._filters import to_query_value
+from ._paths import normalize_endpoint
+from ._payload import to_write_value
+from ._placeholders import Placeholder, file_token
+from ._resource_spec import ResourceSpec
+from ._runners import AsyncRunner, FlowSource, SyncRunner
 from .resources._catalog import ALL_SPECS
-from .resources._managers import ManagerCore
-from .resources._spec import ResourceSpec, SpecBound
-
-if TYPE_CHECKING:
-    from ._client import AsyncKeystoneClient, KeystoneClient
+from .resources._declarations import BatchFace, Collection
+from .resources._table import Collections
 
 __all__ = [
     "AsyncBatch",
@@ -76,107 +65,18 @@ __all__ = [
     "Placeholder",
 ]
 
-M = TypeVar("M", bound=KeystoneModel)
-
 logger = logging.getLogger("keystone_client")
 
-#: The batch endpoint, relative to the base URL.
-BATCH_ENDPOINT = "batch/"
-
-METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _ALIAS = re.compile(r"[A-Za-z0-9_]+")
 _MAX_PATH = 2048
 
-#: A file part of a multipart request: (filename, content, content type).
-FilePart = tuple[str, bytes, str]
-
-
-def ref_token(alias: str, path: str) -> str:
-    """Return the ``@ref{alias.path}`` token for ``path`` in the response body of ``alias``."""
-    return f"@ref{{{alias}.{path}}}"
-
-
-def file_token(name: str) -> str:
-    """Return the ``@file{name}`` token that refers to the multipart file part ``name``."""
-    return f"@file{{{name}}}"
-
-
-# -- placeholders ----------------------------------------------------------------------------------
-
-
-class Placeholder(RecordRef, Generic[M]):
-    """Stands for the response of a recorded action until the batch runs on the server.
-
-    Every attribute is a reference into that response, rendered with the server's key:
-    ``placeholder.id`` is ``"@ref{a1.id}"`` and ``placeholder.team_id`` is
-    ``"@ref{a1.team}"``. A field holding a nested record (``placeholder.team``) is itself a
-    placeholder (``placeholder.team.name`` is ``"@ref{a1._team.name}"``). A placeholder used
-    as a value or an id stands for the record's id: ``team=placeholder`` and
-    ``batch.grants.update(placeholder, ...)`` send ``"@ref{a1.id}"``; so does ``str()``.
-
-    When the action's resource is known, naming a field its model does not have raises
-    `AttributeError`; otherwise attribute names are used as they are written.
-    """
-
-    __slots__ = ("_alias", "_model", "_path")
-
-    def __init__(self, alias: str, model: type[BaseModel] | None = None, path: str = "") -> None:
-        self._alias = alias
-        self._model = model
-        self._path = path
-
-    def _token(self, key: str) -> str:
-        return ref_token(self._alias, f"{self._path}.{key}" if self._path else key)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        model = self._model
-        if model is None:
-            return self._token(name)
-        info = model.model_fields.get(name)
-        if info is None:
-            valid = ", ".join(sorted(model.model_fields))
-            raise AttributeError(
-                f"{model.__name__} has no field {name!r} to refer to; fields: {valid}"
-            )
-        key = info.validation_alias if isinstance(info.validation_alias, str) else info.alias
-        key = key or name
-        nested = _nested_model(info.annotation)
-        if nested is not None:
-            path = f"{self._path}.{key}" if self._path else key
-            return Placeholder(self._alias, nested, path)
-        return self._token(key)
-
-    def ref_token(self) -> str:
-        """Return the ``@ref{...}`` token of the record's id."""
-        return self._token("id")
-
-    def __str__(self) -> str:
-        return self.ref_token()
-
-    def __repr__(self) -> str:
-        where = f".{self._path}" if self._path else ""
-        model = f" {self._model.__name__}" if self._model is not None else ""
-        return f"<Placeholder {self._alias}{where}{model} id={self}>"
-
-
-def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    """Return the model of a field that holds one nested record (optionally None)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
-        if len(args) == 1:
-            return _nested_model(args[0])
-    return None
-
-
-def _normalize_path(path: str) -> str:
-    """Return ``path`` as the server expects it: one leading and one trailing slash."""
-    route, sep, query = str(path).partition("?")
-    route = route.strip().strip("/")
-    return f"/{route}/{sep}{query}" if route else f"/{sep}{query}"
+#: Attributes of the table a batch cannot serve: list-only collections and the statistics.
+_NOT_IN_A_BATCH = frozenset(
+    name
+    for name, value in vars(Collections).items()
+    if not name.startswith("_")
+    and (not isinstance(value, Collection) or "get" not in value.spec.operations)
+)
 
 
 def _spec_for_path(method: str, path: str) -> ResourceSpec[Any] | None:
@@ -193,307 +93,33 @@ def _spec_for_path(method: str, path: str) -> ResourceSpec[Any] | None:
     return None
 
 
-# -- recorded actions and results ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BatchAction:
-    """One recorded action of a batch, as it will be sent.
-
-    Attributes:
-        index: 1-based position in the batch (the server's ``step``).
-        ref: The alias of this action's response in ``@ref{...}`` tokens.
-        method: ``GET``, ``POST``, ``PUT``, ``PATCH`` or ``DELETE``.
-        path: Server path with leading and trailing slash, e.g. ``/research/grants/``.
-        payload: The JSON body, with ``@ref{...}`` and ``@file{...}`` tokens as values.
-        query_params: Query parameters, already converted to strings.
-        spec: The resource whose record the action returns, when known.
-        files: Multipart file parts this action uploads: part name -> (filename, content,
-            content type).
-    """
-
-    index: int
-    ref: str
-    method: str
-    path: str
-    payload: dict[str, Any] | None = None
-    query_params: dict[str, str] | None = None
-    spec: ResourceSpec[Any] | None = field(default=None, repr=False, compare=False)
-    files: dict[str, FilePart] = field(default_factory=dict, repr=False)
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the action as the server's ``JobStepRequest`` object."""
-        data: dict[str, Any] = {"ref": self.ref, "method": self.method, "path": self.path}
-        if self.payload is not None:
-            data["payload"] = self.payload
-        if self.query_params is not None:
-            data["query_params"] = self.query_params
-        return data
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """The outcome of one action of a batch that succeeded.
-
-    Attributes:
-        ref: The action's alias, as the server echoes it (None or ``""`` when it had none).
-        index: 1-based position of the action.
-        method: The HTTP method of the action.
-        path: The path the server ran, with its references resolved.
-        status: The HTTP status of the action.
-        body: The action's response body, as the server's JSON.
-        model: ``body`` parsed into the resource's model, when the action targets a known
-            resource and the body is one of its records; None otherwise.
-    """
-
-    ref: str | None
-    index: int
-    method: str
-    path: str
-    status: int
-    body: Any
-    model: KeystoneModel | None = None
-
-
-class _StepResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    ref: str | None = None
-    index: int
-    method: str
-    path: str
-    status: int
-    body: Any = None
-
-
-class _JobResult(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    results: list[_StepResult]
-
-
-_JOB_RESULT = TypeAdapter(_JobResult)
-
-
-def _parse_model(spec: ResourceSpec[Any] | None, step: _StepResult) -> KeystoneModel | None:
-    body = step.body
-    if spec is None or not 200 <= step.status < 300 or not isinstance(body, dict):
-        return None
-    if "id" not in body:
-        return None
-    try:
-        model: KeystoneModel = spec.record_adapter.validate_python(body)
-    except ValidationError as exc:
-        logger.warning(
-            "Batch step %d (%s %s): body is not a %s: %s",
-            step.index,
-            step.method,
-            step.path,
-            spec.model.__name__,
-            exc.errors()[0]["msg"],
-        )
-        return None
-    return model
-
-
-# -- batch managers --------------------------------------------------------------------------------
-
-
-class BatchReadManager(SpecBound[M]):
-    """Records actions on one collection in a batch: ``get``.
-
-    Each method records one action and returns a `Placeholder` for its response. Which
-    operations a resource has in a batch follows its manager in ``client.resources``.
-    """
-
-    #: Operations of this class; a resource gets the richest class its manager has all of.
-    operations: ClassVar[tuple[str, ...]] = ("get",)
-
-    def __init__(self, batch: BatchCore, spec: ResourceSpec[M]) -> None:
-        self._batch = batch
-        self._spec = spec
-
-    def _detail(self, pk: Any) -> str:
-        return f"/{self._spec.detail_path(path_id(pk))}"
-
-    def _placeholder(self, alias: str) -> Placeholder[M]:
-        return Placeholder(alias, self._spec.model)
-
-    def _write(
-        self, method: str, path: str, allowed: frozenset[str], data: Any, fields: Mapping[str, Any]
-    ) -> Placeholder[M]:
-        spec = self._spec
-        fields = dict(fields)
-        upload: Any = None
-        has_upload = False
-        file_field = spec.file_field
-        if file_field is not None:
-            # The file stays out of the field conversion: it is read into a file part.
-            if file_field in fields:
-                upload, has_upload = fields.pop(file_field), True
-            elif isinstance(data, Mapping) and file_field in data:
-                data = dict(data)
-                upload, has_upload = data.pop(file_field), True
-        if isinstance(data, Mapping):
-            data = to_write_value(data)
-        payload = merge_input(spec, allowed, data, to_write_value(fields))
-        part: tuple[str, FilePart] | None = None
-        if has_upload and file_field is not None:
-            merge_input(spec, allowed, None, {file_field: None})  # FieldError if not writable
-            part = (file_field, normalize_file(upload))
-        alias = self._batch._record(method, path, payload=payload, spec=spec, upload=part)
-        return self._placeholder(alias)
-
-    def get(self, id: Any) -> Placeholder[M]:
-        """Record reading the record with this id (an id, a record or a placeholder)."""
-        alias = self._batch._record("GET", self._detail(id), spec=self._spec)
-        return self._placeholder(alias)
-
-
-class BatchUpdatableManager(BatchReadManager[M]):
-    """`BatchReadManager` plus ``update`` (PATCH)."""
-
-    operations: ClassVar[tuple[str, ...]] = ("get", "update")
-
-    def update(self, id: Any, **fields: Any) -> Placeholder[M]:
-        """Record changing only ``fields`` of a record (PATCH).
-
-        Args:
-            id: The record's id, the record, or a placeholder of an earlier action.
-            **fields: Server or model field names; values may be placeholders.
-
-        Raises:
-            FieldError: A field is unknown or read-only; nothing is recorded.
-        """
-        spec = self._spec
-        return self._write("PATCH", self._detail(id), spec.writable_on_update, None, fields)
-
-
-class BatchManager(BatchUpdatableManager[M]):
-    """Full access in a batch: ``get``, ``create``, ``update``, ``replace`` and ``delete``."""
-
-    operations: ClassVar[tuple[str, ...]] = ("get", "update", "create", "replace", "delete")
-
-    def create(self, data: Any = None, /, **fields: Any) -> Placeholder[M]:
-        """Record creating a record from a dict or model and/or keyword fields.
-
-        Args:
-            data: A dict of fields or a model to copy the writable fields of.
-            **fields: Server or model field names; values may be placeholders (a
-                placeholder as a relation stands for its id). A file field takes a path,
-                bytes, an open binary file or a ``(name, bytes[, content_type])`` tuple.
-
-        Raises:
-            FieldError: A field is unknown or read-only, or a file cannot be read; nothing
-                is recorded.
-        """
-        return self._write(
-            "POST", f"/{self._spec.endpoint}", self._spec.create_fields, data, fields
-        )
-
-    def replace(self, id: Any, **fields: Any) -> Placeholder[M]:
-        """Record replacing a record (PUT): fields not given go back to their defaults.
-
-        Raises:
-            FieldError: A field is unknown or read-only; nothing is recorded.
-        """
-        spec = self._spec
-        return self._write("PUT", self._detail(id), spec.writable_on_update, None, fields)
-
-    def delete(self, id: Any) -> Placeholder[M]:
-        """Record deleting a record; the placeholder's response body is empty."""
-        alias = self._batch._record("DELETE", self._detail(id), spec=self._spec)
-        return self._placeholder(alias)
-
-
-_BATCH_CLASSES: tuple[type[BatchReadManager[Any]], ...] = (
-    BatchManager,
-    BatchUpdatableManager,
-    BatchReadManager,
-)
-
-
-def batch_manager_class(manager_class: type) -> type[BatchReadManager[Any]] | None:
-    """Return the batch manager class for a ``client.resources`` manager class.
-
-    It is the richest one whose operations the manager has all of, so a batch offers exactly
-    the single-record operations the resource offers; None when it offers none of them.
-    """
-    for cls in _BATCH_CLASSES:
-        if all(callable(getattr(manager_class, op, None)) for op in cls.operations):
-            return cls
-    return None
-
-
-# -- the batch -------------------------------------------------------------------------------------
-
-
-class BatchCore:
+class BatchCore(Collections, BatchFace):
     """Recording, request building and result parsing, shared by `Batch` and `AsyncBatch`.
 
     Attributes:
         dry_run: Run every action on the server, then roll everything back.
     """
 
-    _client: BaseClient
+    _client: FlowSource
 
-    # For type checkers only: at run time `__getattr__` serves the managers built from
-    # ``client.resources`` (a test checks that both agree).
-    users: BatchManager[User]
-    teams: BatchManager[Team]
-    memberships: BatchManager[Membership]
-    clusters: BatchManager[Cluster]
-    allocations: BatchManager[Allocation]
-    allocation_requests: BatchManager[AllocationRequest]
-    allocation_reviews: BatchManager[AllocationReview]
-    comments: BatchManager[Comment]
-    attachments: BatchManager[Attachment]
-    grants: BatchManager[Grant]
-    publications: BatchManager[Publication]
-    notifications: BatchUpdatableManager[Notification]
-    preferences: BatchManager[Preference]
-    audit_logs: BatchReadManager[AuditLog]
-    request_logs: BatchReadManager[RequestLog]
-    task_logs: BatchReadManager[TaskResult]
-
-    def __init__(self, client: BaseClient, resources: object, *, dry_run: bool = False) -> None:
+    def __init__(self, client: FlowSource, *, dry_run: bool = False) -> None:
         self._client = client
         self.dry_run = bool(dry_run)
         self._actions: list[BatchAction] = []
         self._aliases: set[str] = set()
         self._results: list[BatchResult] = []
-        self._state = "open"
-        self._managers: dict[str, BatchReadManager[Any]] = {}
-        self._no_batch_ops: set[str] = set()
-        for name, manager in vars(resources).items():
-            if not isinstance(manager, ManagerCore):
-                continue
-            cls = batch_manager_class(type(manager))
-            if cls is None:
-                self._no_batch_ops.add(name)
-            else:
-                self._managers[name] = cls(self, manager.spec)
-
-    # -- access to the managers ------------------------------------------------------------
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        managers = self._managers
-        if name in managers:
-            return managers[name]
-        if name in self._no_batch_ops:
-            raise AttributeError(f"{name} has no operation a batch can run (it is read-only)")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self._state = BatchState.OPEN
+        super().__init__()
 
     def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *self._managers})
+        # The list-only collections and the statistics have nothing a batch can run.
+        return [name for name in super().__dir__() if name not in _NOT_IN_A_BATCH]
 
     def __repr__(self) -> str:
         count = len(self._actions)
         return (
             f"<{type(self).__name__} {count} action{'' if count == 1 else 's'} "
-            f"dry_run={self.dry_run} {self._state}>"
+            f"dry_run={self.dry_run} {self._state.value}>"
         )
 
     def __len__(self) -> int:
@@ -514,7 +140,7 @@ class BatchCore:
     @property
     def submitted(self) -> bool:
         """Whether the batch was submitted (successfully or not)."""
-        return self._state == "submitted"
+        return self._state is BatchState.SUBMITTED
 
     # -- recording -------------------------------------------------------------------------
 
@@ -550,7 +176,7 @@ class BatchCore:
             ValueError: Unknown method, path too long, or an invalid or duplicate ``ref``.
         """
         method = str(method).upper()
-        normalized = _normalize_path(path)
+        normalized = f"/{normalize_endpoint(path)}"
         spec = _spec_for_path(method, normalized)
         query = (
             {str(k): to_query_value(v) for k, v in query_params.items()} if query_params else None
@@ -573,9 +199,9 @@ class BatchCore:
         upload: tuple[str, FilePart] | None = None,
     ) -> str:
         """Store one action and return its alias."""
-        if self._state != "open":
+        if self._state is not BatchState.OPEN:
             raise RuntimeError(
-                f"This batch was already {self._state}; start a new one with client.batch()"
+                f"This batch was already {self._state.value}; start a new one with client.batch()"
             )
         method = method.upper()
         if method not in METHODS:
@@ -628,26 +254,15 @@ class BatchCore:
         A block that raised drops the batch without sending anything; one that ended
         normally submits it unless `submit()` was already called inside.
         """
-        if self._state != "open":
+        if self._state is not BatchState.OPEN:
             return False
         if failed:
-            self._state = "discarded"
+            self._state = BatchState.DISCARDED
             logger.debug("Batch of %d actions discarded", len(self._actions))
             return False
         return True
 
     # -- the request -------------------------------------------------------------------------
-
-    def _job(self) -> dict[str, Any]:
-        return {"actions": [action.to_json() for action in self._actions], "dry_run": self.dry_run}
-
-    def _body(self) -> WriteBody:
-        """Return the request body: JSON, or multipart when an action uploads a file."""
-        job = self._job()
-        files = {name: part for action in self._actions for name, part in action.files.items()}
-        if not files:
-            return WriteBody(json={"job": job})
-        return WriteBody(data={"job": pydantic_core.to_json(job).decode()}, files=files)
 
     def _submit_flow(self) -> Flow[list[BatchResult]]:
         """Send every action in one ``POST batch/`` and return the results.
@@ -657,35 +272,21 @@ class BatchCore:
                 server kept nothing.
             RuntimeError: The batch was already submitted or discarded.
         """
-        if self._state != "open":
-            raise RuntimeError(f"This batch was already {self._state}")
-        self._state = "submitted"
+        if self._state is not BatchState.OPEN:
+            raise RuntimeError(f"This batch was already {self._state.value}")
+        self._state = BatchState.SUBMITTED
         if not self._actions:
             return []
-        body = self._body()
+        body = job_body(self._actions, self.dry_run)
         logger.debug(
             "Submitting a batch of %d actions (dry_run=%s)", len(self._actions), self.dry_run
         )
         response = yield from self._client._send_flow(
             "POST", BATCH_ENDPOINT, json=body.json, data=body.data, files=body.files
         )
-        job = _response.parse(response, _JOB_RESULT)
-        self._results = [self._result(step) for step in job.results]
+        job = _response.parse(response, JOB_RESULT)
+        self._results = parse_results(job, self._actions)
         return list(self._results)
-
-    def _result(self, step: _StepResult) -> BatchResult:
-        actions = self._actions
-        action = actions[step.index - 1] if 1 <= step.index <= len(actions) else None
-        spec = action.spec if action is not None else None
-        return BatchResult(
-            ref=step.ref,
-            index=step.index,
-            method=step.method,
-            path=step.path,
-            status=step.status,
-            body=step.body,
-            model=_parse_model(spec, step),
-        )
 
 
 class Batch(BatchCore):
@@ -696,10 +297,7 @@ class Batch(BatchCore):
     recording calls (``batch.grants.create(...)``, ``batch.add(...)``) send nothing.
     """
 
-    _client: KeystoneClient
-
-    def __init__(self, client: KeystoneClient, *, dry_run: bool = False) -> None:
-        super().__init__(client, client.resources, dry_run=dry_run)
+    _client: SyncRunner
 
     def submit(self) -> list[BatchResult]:
         """Send the batch now (leaving the ``with`` block does it) and return the results.
@@ -729,10 +327,7 @@ class AsyncBatch(BatchCore):
     The recording calls are plain calls (not awaited); leaving the block sends the job.
     """
 
-    _client: AsyncKeystoneClient
-
-    def __init__(self, client: AsyncKeystoneClient, *, dry_run: bool = False) -> None:
-        super().__init__(client, client.resources, dry_run=dry_run)
+    _client: AsyncRunner
 
     async def submit(self) -> list[BatchResult]:
         """Send the batch now (leaving the ``async with`` block does it); return the results.

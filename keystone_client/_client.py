@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Mapping
 from contextlib import closing
@@ -12,7 +13,7 @@ from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 
-from ._base_client import SEND_ERRORS, BaseClient, Flow, Outcome, Sleep
+from ._base_client import SEND_ERRORS, ClientCore, Flow, Outcome, SessionLogin, Sleep
 from ._batch import AsyncBatch, Batch
 from ._settings import ClientOptions
 from .errors import ConfigurationError
@@ -30,7 +31,7 @@ async_sleep = asyncio.sleep
 _NO_GATE = contextlib.nullcontext()
 
 
-class KeystoneClient(BaseClient):
+class KeystoneClient(ClientCore):
     """Synchronous client for the Keystone API.
 
     Use it as a context manager, or call `close()` when done. Every keyword is optional and
@@ -59,6 +60,8 @@ class KeystoneClient(BaseClient):
     ) -> None:
         super().__init__(**options)
         self._http = httpx.Client(**self._http_options(transport))
+        # Threads sharing this client log in one at a time; see `SessionLogin`.
+        self._login_lock = threading.Lock()
         self.resources = Resources(self)
         """Managers for every Keystone collection (``client.resources.grants`` ...)."""
 
@@ -73,6 +76,11 @@ class KeystoneClient(BaseClient):
                     return stop.value  # type: ignore[no-any-return]
                 if isinstance(step, Sleep):
                     sleep(step.seconds)
+                    outcome = None
+                    continue
+                if isinstance(step, SessionLogin):
+                    with self._login_lock:
+                        self._run(self._login_once_flow(step.generation))
                     outcome = None
                     continue
                 try:
@@ -203,7 +211,7 @@ class KeystoneClient(BaseClient):
         return Batch(self, dry_run=dry_run)
 
 
-class AsyncKeystoneClient(BaseClient):
+class AsyncKeystoneClient(ClientCore):
     """Asynchronous client for the Keystone API; the same methods as `KeystoneClient`, awaited.
 
     Use it with ``async with``, or ``await client.close()`` when done. Arguments are those of
@@ -227,6 +235,8 @@ class AsyncKeystoneClient(BaseClient):
         self.concurrency = concurrency
         """Page requests in flight at once when `AsyncQuery.list()` pages a large collection."""
         self._http = httpx.AsyncClient(**self._http_options(transport))
+        # Tasks sharing this client log in one at a time; see `SessionLogin`.
+        self._login_lock = asyncio.Lock()
         self.resources = AsyncResources(self)
         """Managers for every Keystone collection (``client.resources.grants`` ...)."""
 
@@ -243,6 +253,11 @@ class AsyncKeystoneClient(BaseClient):
                     return stop.value  # type: ignore[no-any-return]
                 if isinstance(step, Sleep):
                     await async_sleep(step.seconds)
+                    outcome = None
+                    continue
+                if isinstance(step, SessionLogin):
+                    async with self._login_lock:
+                        await self._run(self._login_once_flow(step.generation))
                     outcome = None
                     continue
                 try:

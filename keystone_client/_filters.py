@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -135,16 +135,19 @@ def compile_filters(
     return None if matches_nothing else params
 
 
-def _field_names(fields: Mapping[str, str], aliases: Mapping[str, str]) -> str:
+def _field_names(fields: Collection[str], aliases: Mapping[str, str]) -> str:
     """List the names a query accepts: server names and the model names that map to them."""
     names = {*fields, *(name for name, server in aliases.items() if server in fields)}
     return ", ".join(sorted(names))
 
 
 def compile_ordering(
-    resource: str, fields: Mapping[str, str], aliases: Mapping[str, str], order: Iterable[str]
+    resource: str, fields: Collection[str], aliases: Mapping[str, str], order: Iterable[str]
 ) -> str:
-    """Validate ``order_by`` fields (``"-submitted"``, ``"team_id"``) and return ``_order``."""
+    """Validate ``order_by`` fields (``"-submitted"``, ``"team_id"``) and return ``_order``.
+
+    ``fields`` are the server names the collection can be ordered by.
+    """
     parts = []
     for item in order:
         descending = item.startswith("-")

@@ -13,43 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+from ._query_state import QueryState
 from .models import KeystoneModel, Page
 
-__all__ = ["Pager", "QueryState"]
+__all__ = ["Pager"]
 
 M = TypeVar("M", bound=KeystoneModel)
 
 _LOWER = ("__gt", "__gte")
-
-
-@dataclass(frozen=True)
-class QueryState:
-    """The immutable description of a query: compiled filters, order, search and slice."""
-
-    filters: tuple[tuple[str, str], ...] = ()
-    order: str | None = None
-    search: str | None = None
-    offset: int = 0
-    limit: int | None = None
-    matches_nothing: bool = False
-
-    def params(self) -> dict[str, str]:
-        """Query parameters common to every page of this query."""
-        params = dict(self.filters)
-        if self.order:
-            params["_order"] = self.order
-        if self.search is not None:
-            params["_search"] = self.search
-        return params
-
-    def sliced(self, start: int, stop: int | None) -> QueryState:
-        """Return the state of ``query[start:stop]`` applied on top of this one."""
-        offset = self.offset + start
-        limit = None if stop is None else max(0, stop - start)
-        if self.limit is not None:
-            room = max(0, self.limit - start)
-            limit = room if limit is None else min(limit, room)
-        return replace(self, offset=offset, limit=limit)
 
 
 def merge_bound(params: dict[str, str], key: str, value: int) -> None:

@@ -18,7 +18,7 @@ from ._ids import id_of
 from .errors import FieldError
 
 if TYPE_CHECKING:
-    from .resources._spec import ResourceSpec
+    from ._resource_spec import ResourceSpec
 
 __all__ = ["FileInput", "WriteBody", "build_body", "normalize_file"]
 

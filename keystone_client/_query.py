@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter
 
-from ._base_client import BaseClient, Flow
+from ._base_client import Flow
 from ._filters import compile_filters, compile_ordering
-from ._pagination import Pager, QueryState
+from ._pagination import Pager
+from ._query_state import QueryState
+from ._runners import AsyncRunner, FlowSource, SyncRunner
 from .errors import FilterError
 from .models import KeystoneModel, Page, Record
 
 if TYPE_CHECKING:
-    from ._client import AsyncKeystoneClient, KeystoneClient
-    from .resources._spec import ResourceSpec
+    from ._resource_spec import ResourceSpec
 
 __all__ = ["AsyncQuery", "Query"]
 
@@ -34,12 +35,12 @@ _COUNT = TypeAdapter(_Count)
 _MAX_SLICES = 256
 
 
-class BaseQuery(Generic[M]):
+class QueryCore(Generic[M]):
     """What `Query` and `AsyncQuery` share: building the query and its page flows."""
 
-    _client: BaseClient
+    _client: FlowSource
 
-    def __init__(self, client: BaseClient, spec: ResourceSpec[M], state: QueryState | None = None):
+    def __init__(self, client: FlowSource, spec: ResourceSpec[M], state: QueryState | None = None):
         self._client = client
         self._spec = spec
         self._state = state or QueryState()
@@ -84,7 +85,9 @@ class BaseQuery(Generic[M]):
 
     def order_by(self, *fields: str) -> Self:
         """Return a query ordered by ``fields`` (``"-field"`` for descending)."""
-        order = compile_ordering(self._spec.name, self._spec.filters, self._spec.aliases, fields)
+        order = compile_ordering(
+            self._spec.name, self._spec.order_fields, self._spec.aliases, fields
+        )
         return self._narrowed(replace(self._state, order=order or None))
 
     def search(self, text: str) -> Self:
@@ -145,10 +148,10 @@ class BaseQuery(Generic[M]):
         return records[0] if records else None
 
 
-class Query(BaseQuery[M]):
+class Query(QueryCore[M]):
     """A lazy query: nothing is sent until it is iterated, listed, counted or indexed."""
 
-    _client: KeystoneClient
+    _client: SyncRunner
 
     def __iter__(self) -> Iterator[M]:
         """Yield every matching record, fetching one page at a time."""
@@ -186,10 +189,10 @@ class Query(BaseQuery[M]):
         return record
 
 
-class AsyncQuery(BaseQuery[M]):
+class AsyncQuery(QueryCore[M]):
     """A lazy async query: iterate with ``async for``; await `list()`, `count()`, ``q[i]``."""
 
-    _client: AsyncKeystoneClient
+    _client: AsyncRunner
 
     # Not iterable with a plain ``for`` (a TypeError, for the type checker too): Python would
     # otherwise fall back to ``__getitem__`` and loop forever over unawaited coroutines.

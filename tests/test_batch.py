@@ -752,21 +752,3 @@ def test_read_only_resources_still_read_in_a_batch(
             "payload": {"read": True},
         },
     ]
-
-
-def test_batch_manager_annotations_match_the_managers_served(client) -> None:
-    import typing
-
-    from keystone_client._batch import BatchCore
-
-    batch = client.batch()
-    hints = {
-        name: hint
-        for name, hint in typing.get_type_hints(BatchCore).items()
-        if not name.startswith("_") and name != "dry_run"
-    }
-    served = {name: type(manager) for name, manager in batch._managers.items()}
-    assert set(hints) == set(served)
-    for name, hint in hints.items():
-        assert typing.get_origin(hint) is served[name], name
-        assert typing.get_args(hint) == (getattr(client.resources, name).spec.model,), name

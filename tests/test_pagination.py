@@ -13,7 +13,8 @@ import pytest
 import respx
 
 from keystone_client import APIError, AsyncKeystoneClient, KeystoneClient
-from keystone_client._pagination import Pager, QueryState, merge_bound
+from keystone_client._pagination import Pager, merge_bound
+from keystone_client._query_state import QueryState
 
 from . import factories as f
 from .conftest import BASE, Runner

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from .._filters import BOOL, DATE, DATETIME, ID, IP, NUMBER, TEXT
+from .._resource_spec import Access, ResourceSpec, StatsSpec
 from ..models import (
     Allocation,
     AllocationRequest,
+    AllocationRequestStats,
     AllocationReview,
     Attachment,
     AuditLog,
@@ -13,16 +18,28 @@ from ..models import (
     Comment,
     FeedEntry,
     Grant,
+    GrantStats,
     Membership,
     Notification,
+    NotificationStats,
     Preference,
     Publication,
+    PublicationStats,
     RequestLog,
     TaskResult,
     Team,
     User,
 )
-from ._spec import Access, ResourceSpec
+
+
+def _order(names: str) -> frozenset[str]:
+    """Return the fields the server orders a collection by.
+
+    They are the fields its serializer returns, less to-many relations (ordering by one
+    repeats records across pages) and computed properties (the server fails on them).
+    """
+    return frozenset(names.split())
+
 
 USERS = ResourceSpec(
     name="users",
@@ -31,7 +48,6 @@ USERS = ResourceSpec(
     filters={
         "id": NUMBER,
         "username": TEXT,
-        "password": TEXT,
         "first_name": TEXT,
         "last_name": TEXT,
         "email": TEXT,
@@ -61,6 +77,10 @@ USERS = ResourceSpec(
             "user_permissions",
         }
     ),
+    ordering=_order(
+        "date_joined department email first_name id is_active is_ldap_user is_staff"
+        " is_superuser last_login last_name role username"
+    ),
 )
 
 TEAMS = ResourceSpec(
@@ -71,6 +91,7 @@ TEAMS = ResourceSpec(
     create_fields=frozenset({"name", "is_active"}),
     # The server renames a team only at creation; afterwards it can only be (de)activated.
     update_fields=frozenset({"is_active"}),
+    ordering=_order("id is_active name slug"),
 )
 
 MEMBERSHIPS = ResourceSpec(
@@ -80,6 +101,7 @@ MEMBERSHIPS = ResourceSpec(
     filters={"id": NUMBER, "role": TEXT, "team": ID, "user": ID},
     create_fields=frozenset({"role", "user", "team"}),
     choices={"role": "users/membership-choices/role/"},
+    ordering=_order("id role team user"),
 )
 
 CLUSTERS = ResourceSpec(
@@ -95,6 +117,7 @@ CLUSTERS = ResourceSpec(
     },
     create_fields=frozenset({"name", "description", "enabled", "access_mode", "access_teams"}),
     choices={"access_mode": "allocations/cluster-choices/access-mode/"},
+    ordering=_order("access_mode description enabled id name"),
 )
 
 ALLOCATIONS = ResourceSpec(
@@ -110,6 +133,7 @@ ALLOCATIONS = ResourceSpec(
         "request": ID,
     },
     create_fields=frozenset({"requested", "awarded", "final", "cluster", "request"}),
+    ordering=_order("awarded cluster final id request requested"),
 )
 
 ALLOCATION_REQUESTS = ResourceSpec(
@@ -142,6 +166,7 @@ ALLOCATION_REQUESTS = ResourceSpec(
         }
     ),
     choices={"status": "allocations/request-choices/status/"},
+    ordering=_order("active description expire id status submitted submitter team title"),
 )
 
 ALLOCATION_REVIEWS = ResourceSpec(
@@ -157,6 +182,7 @@ ALLOCATION_REVIEWS = ResourceSpec(
     },
     create_fields=frozenset({"status", "request", "reviewer"}),
     choices={"status": "allocations/review-choices/status/"},
+    ordering=_order("id request reviewer status submitted"),
 )
 
 COMMENTS = ResourceSpec(
@@ -172,6 +198,7 @@ COMMENTS = ResourceSpec(
         "user": ID,
     },
     create_fields=frozenset({"user", "content", "private", "request"}),
+    ordering=_order("content created id private request user"),
 )
 
 ATTACHMENTS = ResourceSpec(
@@ -181,6 +208,7 @@ ATTACHMENTS = ResourceSpec(
     filters={"id": NUMBER, "name": TEXT, "uploaded": DATETIME, "request": ID},
     create_fields=frozenset({"file", "name", "request"}),
     file_field="file",
+    ordering=_order("file id name request uploaded"),
 )
 
 GRANTS = ResourceSpec(
@@ -212,6 +240,7 @@ GRANTS = ResourceSpec(
             "team",
         }
     ),
+    ordering=_order("agency amount description end_date grant_number id pi start_date team title"),
 )
 
 PUBLICATIONS = ResourceSpec(
@@ -243,6 +272,7 @@ PUBLICATIONS = ResourceSpec(
             "team",
         }
     ),
+    ordering=_order("abstract doi id issue journal published submitted team title volume"),
 )
 
 NOTIFICATIONS = ResourceSpec(
@@ -262,6 +292,7 @@ NOTIFICATIONS = ResourceSpec(
     update_fields=frozenset({"read"}),
     choices={"notification_type": "notifications/notification-choices/type/"},
     access=Access.UPDATABLE,
+    ordering=_order("id message_html notification_type read subject time user"),
 )
 
 PREFERENCES = ResourceSpec(
@@ -270,6 +301,7 @@ PREFERENCES = ResourceSpec(
     model=Preference,
     filters={"id": NUMBER, "notify_on_expiration": BOOL},
     create_fields=frozenset({"request_expiry_thresholds", "notify_on_expiration", "user"}),
+    ordering=_order("id notify_on_expiration request_expiry_thresholds user"),
 )
 
 AUDIT_LOGS = ResourceSpec(
@@ -293,6 +325,7 @@ AUDIT_LOGS = ResourceSpec(
     },
     keyset_order="-id",
     access=Access.READ_ONLY,
+    ordering=_order("actor changes cid id object_pk remote_addr remote_port timestamp"),
 )
 
 REQUEST_LOGS = ResourceSpec(
@@ -310,6 +343,7 @@ REQUEST_LOGS = ResourceSpec(
         "user": ID,
     },
     access=Access.READ_ONLY,
+    ordering=_order("cid endpoint id method remote_address response_code timestamp user"),
 )
 
 TASK_LOGS = ResourceSpec(
@@ -338,6 +372,11 @@ TASK_LOGS = ResourceSpec(
     # id keeps that order nearly and, unlike offset paging, yields each record exactly once.
     keyset_order="-id",
     access=Access.READ_ONLY,
+    ordering=_order(
+        "content_encoding content_type date_created date_done date_started id meta"
+        " periodic_task_name result status task_args task_id task_kwargs task_name traceback"
+        " worker"
+    ),
 )
 
 FEED = ResourceSpec(
@@ -359,22 +398,22 @@ FEED = ResourceSpec(
     access=Access.LIST_ONLY,
 )
 
-ALL_SPECS: tuple[ResourceSpec, ...] = (  # type: ignore[type-arg]
-    USERS,
-    TEAMS,
-    MEMBERSHIPS,
-    CLUSTERS,
-    ALLOCATIONS,
-    ALLOCATION_REQUESTS,
-    ALLOCATION_REVIEWS,
-    COMMENTS,
-    ATTACHMENTS,
-    GRANTS,
-    PUBLICATIONS,
-    NOTIFICATIONS,
-    PREFERENCES,
-    AUDIT_LOGS,
-    REQUEST_LOGS,
-    TASK_LOGS,
-    FEED,
+#: Every collection, in the order declared above.
+ALL_SPECS: tuple[ResourceSpec[Any], ...] = tuple(
+    value for value in tuple(globals().values()) if isinstance(value, ResourceSpec)
+)
+
+
+def iter_specs() -> Iterator[ResourceSpec[Any]]:
+    """Yield the declaration of every collection, in catalog order."""
+    yield from ALL_SPECS
+
+
+REQUEST_STATS = StatsSpec(
+    "requests", "stats/requests/", AllocationRequestStats, ALLOCATION_REQUESTS
+)
+GRANT_STATS = StatsSpec("grants", "stats/grants/", GrantStats, GRANTS)
+PUBLICATION_STATS = StatsSpec("publications", "stats/publications/", PublicationStats, PUBLICATIONS)
+NOTIFICATION_STATS = StatsSpec(
+    "notifications", "stats/notifications/", NotificationStats, NOTIFICATIONS
 )

@@ -12,21 +12,19 @@ only run those flows; their hierarchy decides which operations a resource has:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
 
 from .. import _response
-from .._base_client import BaseClient, Flow
+from .._base_client import Flow
 from .._ids import path_id
 from .._payload import build_body, check_fields, merge_input
 from .._query import AsyncQuery, Query
+from .._resource_spec import ResourceSpec, SpecHolder
+from .._runners import AsyncRunner, FlowSource, SyncRunner
 from ..errors import FieldError
 from ..models import KeystoneModel, Record
-from ._spec import ResourceSpec, SpecBound
-
-if TYPE_CHECKING:
-    from .._client import AsyncKeystoneClient, KeystoneClient
 
 __all__ = [
     "AsyncListManager",
@@ -46,12 +44,12 @@ R = TypeVar("R", bound=Record)
 _CHOICES = TypeAdapter(dict[str, str])
 
 
-class ManagerCore(SpecBound[M]):
+class ManagerCore(SpecHolder[M]):
     """Every manager operation as a flow; shared by the sync and async managers."""
 
-    _client: BaseClient
+    _client: FlowSource
 
-    def __init__(self, client: BaseClient, spec: ResourceSpec[M]) -> None:
+    def __init__(self, client: FlowSource, spec: ResourceSpec[M]) -> None:
         self._client = client
         self._spec = spec
 
@@ -115,7 +113,7 @@ class ManagerCore(SpecBound[M]):
 class ListManager(ManagerCore[M]):
     """Read access by query: ``all``, ``filter``, ``order_by``, ``search``, ``list``, ``count``."""
 
-    _client: KeystoneClient
+    _client: SyncRunner
 
     def all(self) -> Query[M]:
         """Return a lazy query over every record."""
@@ -145,7 +143,7 @@ class ListManager(ManagerCore[M]):
 class ReadOnlyManager(ListManager[M]):
     """`ListManager` plus ``get`` and ``choices``."""
 
-    def get(self, id: Any) -> M:
+    def get(self, id: Any, /) -> M:
         """Return the record with this id.
 
         Raises:
@@ -161,7 +159,7 @@ class ReadOnlyManager(ListManager[M]):
 class UpdatableManager(ReadOnlyManager[M]):
     """`ReadOnlyManager` plus ``update`` (PATCH) and ``save``."""
 
-    def update(self, id: Any, **fields: Any) -> M:
+    def update(self, id: Any, /, **fields: Any) -> M:
         """Change only ``fields`` of a record (PATCH) and return it as saved."""
         return self._client._run(self._update_flow(id, fields))
 
@@ -177,11 +175,11 @@ class Manager(UpdatableManager[M]):
         """Create a record from a dict or model and/or keyword fields; return it."""
         return self._client._run(self._create_flow(data, fields))
 
-    def replace(self, id: Any, **fields: Any) -> M:
+    def replace(self, id: Any, /, **fields: Any) -> M:
         """Replace a record (PUT): every field the server requires must be given."""
         return self._client._run(self._update_flow(id, fields, "PUT"))
 
-    def delete(self, id: Any) -> None:
+    def delete(self, id: Any, /) -> None:
         """Delete a record."""
         self._client._run(self._delete_flow(id))
 
@@ -192,7 +190,7 @@ class Manager(UpdatableManager[M]):
 class AsyncListManager(ManagerCore[M]):
     """Async read access by query: ``all``, ``filter``, ``order_by``, ``search``, ..."""
 
-    _client: AsyncKeystoneClient
+    _client: AsyncRunner
 
     def all(self) -> AsyncQuery[M]:
         """Return a lazy query over every record."""
@@ -222,7 +220,7 @@ class AsyncListManager(ManagerCore[M]):
 class AsyncReadOnlyManager(AsyncListManager[M]):
     """`AsyncListManager` plus ``get`` and ``choices``."""
 
-    async def get(self, id: Any) -> M:
+    async def get(self, id: Any, /) -> M:
         """Return the record with this id.
 
         Raises:
@@ -238,7 +236,7 @@ class AsyncReadOnlyManager(AsyncListManager[M]):
 class AsyncUpdatableManager(AsyncReadOnlyManager[M]):
     """`AsyncReadOnlyManager` plus ``update`` (PATCH) and ``save``."""
 
-    async def update(self, id: Any, **fields: Any) -> M:
+    async def update(self, id: Any, /, **fields: Any) -> M:
         """Change only ``fields`` of a record (PATCH) and return it as saved."""
         return await self._client._run(self._update_flow(id, fields))
 
@@ -254,10 +252,10 @@ class AsyncManager(AsyncUpdatableManager[M]):
         """Create a record from a dict or model and/or keyword fields; return it."""
         return await self._client._run(self._create_flow(data, fields))
 
-    async def replace(self, id: Any, **fields: Any) -> M:
+    async def replace(self, id: Any, /, **fields: Any) -> M:
         """Replace a record (PUT): every field the server requires must be given."""
         return await self._client._run(self._update_flow(id, fields, "PUT"))
 
-    async def delete(self, id: Any) -> None:
+    async def delete(self, id: Any, /) -> None:
         """Delete a record."""
         await self._client._run(self._delete_flow(id))

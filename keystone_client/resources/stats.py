@@ -1,102 +1,91 @@
-"""Aggregate statistics: ``client.resources.stats``."""
+"""Aggregate statistics: ``client.resources.stats``; endpoints are declared in the catalog."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
-
-from .._base_client import BaseClient, Flow
+from .._base_client import Flow
 from .._filters import compile_filters
+from .._resource_spec import StatsSpec
+from .._runners import AsyncRunner, FlowSource, SyncRunner
 from ..errors import FilterError
-from ..models import AllocationRequestStats, GrantStats, NotificationStats, PublicationStats
-from ._catalog import ALLOCATION_REQUESTS, GRANTS, NOTIFICATIONS, PUBLICATIONS
-from ._spec import ResourceSpec
+from ..models import (
+    AllocationRequestStats,
+    GrantStats,
+    KeystoneModel,
+    NotificationStats,
+    PublicationStats,
+)
+from ._catalog import GRANT_STATS, NOTIFICATION_STATS, PUBLICATION_STATS, REQUEST_STATS
 
-if TYPE_CHECKING:
-    from .._client import AsyncKeystoneClient, KeystoneClient
+__all__ = ["AsyncStats", "Stats", "StatsCore"]
 
-__all__ = ["AsyncStats", "Stats"]
-
-T = TypeVar("T")
-
-_REQUESTS = TypeAdapter(AllocationRequestStats)
-_GRANTS = TypeAdapter(GrantStats)
-_PUBLICATIONS = TypeAdapter(PublicationStats)
-_NOTIFICATIONS = TypeAdapter(NotificationStats)
+S = TypeVar("S", bound=KeystoneModel)
 
 
 class StatsCore:
     """The stats requests as flows; filters are those of the matching collection."""
 
-    _client: BaseClient
+    _client: FlowSource
 
-    def __init__(self, client: BaseClient) -> None:
+    def __init__(self, client: FlowSource) -> None:
         self._client = client
 
-    def _flow(
-        self, endpoint: str, adapter: TypeAdapter[T], spec: ResourceSpec[Any], filters: Any
-    ) -> Flow[T]:
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def _flow(self, stats: StatsSpec[S], filters: dict[str, Any]) -> Flow[S]:
+        spec = stats.collection
         params = compile_filters(spec.name, spec.filters, spec.aliases, filters)
         if params is None:
             raise FilterError(
                 f"These {spec.name} filters match no record (an empty __in list); "
                 "the server cannot compute statistics of nothing"
             )
-        return (yield from self._client._call_flow("GET", endpoint, adapter, params=params))
+        return (
+            yield from self._client._call_flow("GET", stats.endpoint, stats.adapter, params=params)
+        )
 
 
 class Stats(StatsCore):
     """Statistics over allocation requests, grants, publications and notifications."""
 
-    _client: KeystoneClient
+    _client: SyncRunner
 
     def requests(self, **filters: Any) -> AllocationRequestStats:
         """Counts and service-unit totals of allocation requests matching ``filters``."""
-        return self._client._run(
-            self._flow("stats/requests/", _REQUESTS, ALLOCATION_REQUESTS, filters)
-        )
+        return self._client._run(self._flow(REQUEST_STATS, filters))
 
     def grants(self, **filters: Any) -> GrantStats:
         """Counts and funding totals of grants matching ``filters``."""
-        return self._client._run(self._flow("stats/grants/", _GRANTS, GRANTS, filters))
+        return self._client._run(self._flow(GRANT_STATS, filters))
 
     def publications(self, **filters: Any) -> PublicationStats:
         """Counts of publications matching ``filters``."""
-        return self._client._run(
-            self._flow("stats/publications/", _PUBLICATIONS, PUBLICATIONS, filters)
-        )
+        return self._client._run(self._flow(PUBLICATION_STATS, filters))
 
     def notifications(self, **filters: Any) -> NotificationStats:
         """Total and unread notifications matching ``filters``."""
-        return self._client._run(
-            self._flow("stats/notifications/", _NOTIFICATIONS, NOTIFICATIONS, filters)
-        )
+        return self._client._run(self._flow(NOTIFICATION_STATS, filters))
 
 
 class AsyncStats(StatsCore):
     """Statistics over allocation requests, grants, publications and notifications."""
 
-    _client: AsyncKeystoneClient
+    _client: AsyncRunner
 
     async def requests(self, **filters: Any) -> AllocationRequestStats:
         """Counts and service-unit totals of allocation requests matching ``filters``."""
-        return await self._client._run(
-            self._flow("stats/requests/", _REQUESTS, ALLOCATION_REQUESTS, filters)
-        )
+        return await self._client._run(self._flow(REQUEST_STATS, filters))
 
     async def grants(self, **filters: Any) -> GrantStats:
         """Counts and funding totals of grants matching ``filters``."""
-        return await self._client._run(self._flow("stats/grants/", _GRANTS, GRANTS, filters))
+        return await self._client._run(self._flow(GRANT_STATS, filters))
 
     async def publications(self, **filters: Any) -> PublicationStats:
         """Counts of publications matching ``filters``."""
-        return await self._client._run(
-            self._flow("stats/publications/", _PUBLICATIONS, PUBLICATIONS, filters)
-        )
+        return await self._client._run(self._flow(PUBLICATION_STATS, filters))
 
     async def notifications(self, **filters: Any) -> NotificationStats:
         """Total and unread notifications matching ``filters``."""
-        return await self._client._run(
-            self._flow("stats/notifications/", _NOTIFICATIONS, NOTIFICATIONS, filters)
-        )
+        return await self._client._run(self._flow(NOTIFICATION_STATS, filters))
