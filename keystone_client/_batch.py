@@ -50,7 +50,7 @@ from ._placeholders import Placeholder, file_token
 from ._resource_spec import ResourceSpec
 from ._runners import AsyncRunner, FlowSource, SyncRunner
 from .resources._catalog import ALL_SPECS
-from .resources._declarations import BatchFace, Collection
+from .resources._declarations import BatchFace, Collection, Statistics
 from .resources._table import Collections
 
 __all__ = [
@@ -69,14 +69,6 @@ logger = logging.getLogger("keystone_client")
 
 _ALIAS = re.compile(r"[A-Za-z0-9_]+")
 _MAX_PATH = 2048
-
-#: Attributes of the table a batch cannot serve: list-only collections and the statistics.
-_NOT_IN_A_BATCH = frozenset(
-    name
-    for name, value in vars(Collections).items()
-    if not name.startswith("_")
-    and (not isinstance(value, Collection) or "get" not in value.spec.operations)
-)
 
 
 def _spec_for_path(method: str, path: str) -> ResourceSpec[Any] | None:
@@ -112,8 +104,15 @@ class BatchCore(Collections, BatchFace):
         super().__init__()
 
     def __dir__(self) -> list[str]:
-        # The list-only collections and the statistics have nothing a batch can run.
-        return [name for name in super().__dir__() if name not in _NOT_IN_A_BATCH]
+        # A declared collection without a manager here (list-only, the statistics) has
+        # nothing a batch can run.
+        cls = type(self)
+        return [
+            name
+            for name in super().__dir__()
+            if name in vars(self)
+            or not isinstance(getattr(cls, name, None), Collection | Statistics)
+        ]
 
     def __repr__(self) -> str:
         count = len(self._actions)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -41,6 +43,7 @@ from .conftest import BASE, Runner
 AnyClient = KeystoneClient | AsyncKeystoneClient
 
 PACKAGE = Path(keystone_client.__file__).parent
+LOGIN = "/authentication/login/"
 
 # Top to bottom; a module may import from its own tier or any tier below it, never above.
 TIERS: list[tuple[str, tuple[str, ...]]] = [
@@ -306,6 +309,7 @@ def test_a_list_only_collection_has_no_batch_manager(client: AnyClient) -> None:
     batch: Any = type("TickerBatch", (WithTicker, batch_class), {})(client)
     with pytest.raises(AttributeError, match="no operation a batch can run"):
         batch.ticker  # noqa: B018
+    assert "ticker" not in dir(batch)
 
 
 # -- ids are positional only -------------------------------------------------------------------
@@ -354,7 +358,9 @@ class SessionServer:
         self.session, self.revoked = "revoked", True
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/authentication/login/":
+        if request.url.path == LOGIN:
+            # Keeps the login in flight a moment, so that a second login would overlap it.
+            time.sleep(0.05)
             with self.lock:
                 self.logins += 1
                 self.session = f"s{self.logins}"
@@ -384,6 +390,47 @@ def test_threads_sharing_a_sync_client_log_in_once_when_the_session_expires() ->
         assert [grant.id for grant in second] == list(range(11, threads + 11))
         assert server.logins == 2
         assert server.session == "s2"
+
+
+class AsyncSessionServer(SessionServer):
+    """`SessionServer` for tasks: the 401s wait on an asyncio barrier."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(waiting)
+        self.async_refusals = asyncio.Barrier(waiting)
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == LOGIN:
+            # Let every other task run up to its next wait while this login is in flight.
+            for _ in range(20):
+                await asyncio.sleep(0)
+        cookie = request.headers.get("cookie", "")
+        if self.revoked and request.url.path != LOGIN and f"sessionid={self.session}" not in cookie:
+            await asyncio.wait_for(self.async_refusals.wait(), 30)
+            return httpx.Response(401, json={"detail": "Authentication credentials expired."})
+        return self(request)
+
+
+def test_tasks_sharing_an_async_client_log_in_once_when_the_session_expires() -> None:
+    tasks = 6
+    server = AsyncSessionServer(waiting=tasks)
+
+    async def scenario() -> None:
+        client = AsyncKeystoneClient(
+            url=BASE, username="user1", password="pw", transport=httpx.MockTransport(server.handle)
+        )
+        async with client:
+            grants = client.resources.grants
+            first = await asyncio.gather(*(grants.get(i) for i in range(1, tasks + 1)))
+            assert [grant.id for grant in first] == list(range(1, tasks + 1))
+            assert server.logins == 1
+
+            server.revoke()
+            second = await asyncio.gather(*(grants.get(i) for i in range(11, tasks + 11)))
+            assert [grant.id for grant in second] == list(range(11, tasks + 11))
+            assert server.logins == 2
+
+    asyncio.run(scenario())
 
 
 # -- filters and ordering the server offers ----------------------------------------------------

@@ -31,9 +31,6 @@ class StatsCore:
     def __init__(self, client: FlowSource) -> None:
         self._client = client
 
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}>"
-
     def _flow(self, stats: StatsSpec[S], filters: dict[str, Any]) -> Flow[S]:
         spec = stats.collection
         params = compile_filters(spec.name, spec.filters, spec.aliases, filters)
