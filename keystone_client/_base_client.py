@@ -90,8 +90,6 @@ _HEALTH = TypeAdapter(Health)
 class ClientCore:
     """State and logic shared by `KeystoneClient` and `AsyncKeystoneClient`."""
 
-    _http: httpx.Client | httpx.AsyncClient
-
     def __init__(self, **options: Unpack[ClientOptions]) -> None:
         unknown = sorted(set(options) - set(ClientOptions.__annotations__))
         if unknown:

@@ -172,7 +172,8 @@ class BatchCore(Collections, BatchFace):
             a POST to its collection), its attributes use that model's field names.
 
         Raises:
-            ValueError: Unknown method, path too long, or an invalid or duplicate ``ref``.
+            ValueError: Unknown method, an absolute URL or too long a path, or an invalid or
+                duplicate ``ref``.
         """
         method = str(method).upper()
         normalized = f"/{normalize_endpoint(path)}"

@@ -485,3 +485,30 @@ def test_order_by_a_field_the_server_orders_by(
     route = api.get(f"{BASE}{path}").respond(200, json=f.page([]))
     assert run.all(getattr(client.resources, resource).order_by(order)) == []
     assert route.calls.last.request.url.params["_order"] == sent
+
+
+# -- one path normalizer -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "normalized"),
+    [
+        ("research/grants", "/research/grants/"),
+        ("/research/grants/7//", "/research/grants/7/"),
+        (" users/users/?_limit=1", "/users/users/?_limit=1"),
+        ("", "/"),
+    ],
+)
+def test_batch_paths_follow_the_client_s_endpoint_rules(
+    client: AnyClient, path: str, normalized: str
+) -> None:
+    batch = client.batch()
+    batch.add("GET", path)
+    assert batch.actions[0].path == normalized
+
+
+def test_a_batch_path_must_not_be_a_url(client: AnyClient) -> None:
+    batch = client.batch()
+    with pytest.raises(ValueError, match="relative"):
+        batch.add("GET", "https://elsewhere.example/research/grants/")
+    assert len(batch) == 0
