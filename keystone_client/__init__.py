@@ -1,7 +1,9 @@
 """keystone_client: a typed, sync and async Python client for the Keystone API."""
 
-from ._batch import AsyncBatch, Batch, BatchResult, Placeholder
+from ._batch import AsyncBatch, Batch
+from ._batch_job import BatchResult
 from ._client import AsyncKeystoneClient, KeystoneClient
+from ._placeholders import Placeholder
 from ._query import AsyncQuery, Query
 from ._settings import KeystoneSettings
 from ._version import __version__

@@ -104,7 +104,8 @@ _MANAGERS: dict[
 class Collection(Generic[M]):
     """The declaration of one collection, read as an attribute of a face.
 
-    Each face gets one manager per collection, built on first access and kept.
+    Each face builds its managers when it is created (`serve_collections`); the descriptor
+    itself is read only where a face has no manager for the collection, and then says why.
     """
 
     #: The operations this declaration offers; the spec's ``access`` must be the same.
