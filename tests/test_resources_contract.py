@@ -278,3 +278,43 @@ def test_stats_filters_are_their_collections_filters() -> None:
     }
     for stats_path, collection in pairs.items():
         assert filter_params(stats_path) == filter_params(collection)
+
+
+#: Readable fields the server cannot order by: values it computes, not columns.
+COMPUTED_FIELDS = {
+    "users": {"abbreviation", "display_name"},
+    "audit_logs": {"action", "record_name", "record_id"},
+}
+#: Order fields the record shows under another name (``record_id`` is ``object_pk``).
+RENAMED_ORDER_FIELDS = {"audit_logs": {"object_pk"}}
+
+
+def record_properties(path: str) -> dict[str, dict[str, Any]]:
+    """The properties of one record in the list response of ``path``."""
+    schemas = openapi()["components"]["schemas"]
+
+    def resolve(schema: dict[str, Any]) -> dict[str, Any]:
+        ref = schema.get("$ref")
+        return resolve(schemas[ref.rsplit("/", 1)[-1]]) if ref else schema
+
+    schema = resolve(
+        path_item(path)["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    )
+    if "results" in schema.get("properties", {}):
+        schema = resolve(schema["properties"]["results"]["items"])
+    elif schema.get("type") == "array":
+        schema = resolve(schema["items"])
+    properties: dict[str, dict[str, Any]] = schema.get("properties", {})
+    return properties
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_order_fields_are_the_record_s_columns(name: str) -> None:
+    spec = SPECS[name]
+    properties = record_properties(list_path(spec))
+    columns = {
+        field
+        for field, schema in properties.items()
+        if not field.startswith("_") and schema.get("type") != "array"
+    } - COMPUTED_FIELDS.get(name, set())
+    assert spec.order_fields - RENAMED_ORDER_FIELDS.get(name, set()) == columns
