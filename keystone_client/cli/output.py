@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -199,7 +200,7 @@ class TableWriter(Writer):
         table.add_column(overflow="fold")
         for key, value in row.items():
             table.add_row(key, _cell(value))
-        self._console().print(table)
+        self._emit(table)
 
     def _print(self, rows: list[dict[str, Any]], *, header: bool) -> None:
         from rich import box
@@ -211,15 +212,18 @@ class TableWriter(Writer):
             table.add_column(name, overflow="fold" if self.tty else "ignore", no_wrap=not self.tty)
         for row in rows:
             table.add_row(*(_cell(row.get(c)) for c in self.columns))
-        self._console().print(table)
+        self._emit(table)
 
-    def _console(self) -> Any:
+    def _emit(self, table: Any) -> None:
         from rich.console import Console
 
         if self.tty:
-            return Console(file=self.out)
-        # Piped: no colour, no control codes and no column ever cut short.
-        return Console(file=self.out, no_color=True, force_terminal=False, width=1_000_000)
+            Console(file=self.out).print(table)
+            return
+        # Piped: no colour, no control codes, no column cut short, no trailing blanks.
+        buffer = io.StringIO()
+        Console(file=buffer, no_color=True, force_terminal=False, width=1_000_000).print(table)
+        self.out.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
 
 
 _WRITERS: dict[str, type[Writer]] = {

@@ -24,8 +24,19 @@ from ..fake_server import BASE_URL, PASSWORD, USERNAME, FakeServer
 def server() -> Iterator[FakeServer]:
     """The fake Keystone every client of the test talks to (at ``BASE_URL``)."""
     fake = FakeServer()
-    with fake.mock():
+    with fake.mock() as router:
+        fake.router = router  # type: ignore[attr-defined]
         yield fake
+
+
+def sent(server: FakeServer) -> list[tuple[str, str]]:
+    """(method, path?query) of every request the server received, logins excluded."""
+    calls = server.router.calls  # type: ignore[attr-defined]
+    return [
+        (c.request.method, c.request.url.raw_path.decode())
+        for c in calls
+        if not c.request.url.path.startswith("/authentication/")
+    ]
 
 
 @dataclass
@@ -46,6 +57,20 @@ class Keystone:
         return self.runner.invoke(
             cli, list(args), input=input, env={**self.env, **env}, obj=state, catch_exceptions=False
         )
+
+    def complete(self, *words: str) -> list[str]:
+        """What bash completion offers for the last of ``words`` (no client may be built)."""
+        env = {
+            **self.env,
+            "_KEYSTONE_COMPLETE": "bash_complete",
+            "COMP_WORDS": " ".join(["keystone", *words]),
+            "COMP_CWORD": str(len(words)),
+        }
+        state = AppState(factory=self.factory)
+        result = self.runner.invoke(cli, [], env=env, obj=state, prog_name="keystone")
+        assert result.exit_code == 0, result.output
+        assert self.clients == [], "completion built a client"
+        return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
 
 
 @pytest.fixture
