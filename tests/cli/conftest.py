@@ -52,7 +52,7 @@ class Keystone:
         self.clients.append(client)
         return client
 
-    def __call__(self, *args: str, input: str | bytes | None = None, **env: str) -> Result:
+    def __call__(self, *args: str, input: str | bytes | None = None, **env: str | None) -> Result:
         state = AppState(factory=self.factory)
         return self.runner.invoke(
             cli, list(args), input=input, env={**self.env, **env}, obj=state, catch_exceptions=False
