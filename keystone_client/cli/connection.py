@@ -74,6 +74,8 @@ def resolved_settings(conn: Connection, *, ask: bool = True) -> KeystoneSettings
     if conn.env_file is not None:
         given["_env_file"] = conn.env_file
     settings = KeystoneSettings(**given)
+    if conn.password is None and ask and conn.password_stdin:
+        conn.password = _ask_password(conn, settings.username or "")
     if conn.password is not None:
         settings = settings.model_copy(update={"password": _secret(conn.password)})
     elif ask and _needs_password(settings):
@@ -100,9 +102,13 @@ def _ask_password(conn: Connection, username: str) -> str | None:
         if not line:
             raise click.UsageError("--password-stdin: stdin holds no password")
         return line
-    if sys.stdin.isatty():
+    if _stdin_is_terminal():
         return str(click.prompt(f"Password for {username}", hide_input=True, err=True))
     return None  # the library reports the missing password as a configuration error
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def default_factory(conn: Connection) -> KeystoneClient:

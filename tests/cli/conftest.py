@@ -55,7 +55,13 @@ class Keystone:
     def __call__(self, *args: str, input: str | bytes | None = None, **env: str | None) -> Result:
         state = AppState(factory=self.factory)
         return self.runner.invoke(
-            cli, list(args), input=input, env={**self.env, **env}, obj=state, catch_exceptions=False
+            cli,
+            list(args),
+            input=input,
+            env={**self.env, **env},
+            obj=state,
+            prog_name="keystone",
+            catch_exceptions=False,
         )
 
     def complete(self, *words: str) -> list[str]:
