@@ -41,25 +41,41 @@ class RootGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        finally:
+            state = ctx.obj
+            if isinstance(state, AppState):
+                state.close()
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Run the command; as a program, report every failure in one line and exit."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            click.echo(f"keystone: error: {_usage_line(exc)}", err=True)
+            code = exc.exit_code
         except (KeyboardInterrupt, click.Abort):
             click.echo("keystone: interrupted", err=True)
-            ctx.exit(EXIT_INTERRUPTED)
+            code = EXIT_INTERRUPTED
         except BrokenPipeError:
             # The reader (``| head``) has what it wanted.
             from .main import quiet_stdout
 
             quiet_stdout()
-            ctx.exit(0)
-        except click.ClickException:
-            raise
+            code = 0
         except Exception as exc:
             code, message = _failure(exc)
             click.echo(f"keystone: error: {message}", err=True)
-            ctx.exit(code)
-        finally:
-            state = ctx.obj
-            if isinstance(state, AppState):
-                state.close()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
 
 
 def _failure(exc: Exception) -> tuple[int, str]:

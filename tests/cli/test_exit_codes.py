@@ -121,7 +121,7 @@ def test_interrupt_is_130() -> None:
 
     result = _run_with(handler, "teams", "list")
     assert result.exit_code == 130  # type: ignore[attr-defined]
-    assert result.stderr == "keystone: interrupted\n"  # type: ignore[attr-defined]
+    assert result.stderr.strip() == "keystone: interrupted"  # type: ignore[attr-defined]
 
 
 def test_a_closed_pipe_ends_quietly(keystone: Keystone, monkeypatch: pytest.MonkeyPatch) -> None:
