@@ -5,7 +5,9 @@ The collection groups are generated from the declarations when first asked for.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -46,12 +48,23 @@ class RootGroup(click.Group):
             if isinstance(state, AppState):
                 state.close()
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run the command; as a program, report every failure in one line and exit."""
+        run: Callable[[], Any] = functools.partial(
+            super().main, args, prog_name, complete_var, standalone_mode=False, **extra
+        )
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return run()
+        code: Any
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = run()
         except click.ClickException as exc:
             click.echo(f"keystone: error: {_usage_line(exc)}", err=True)
             code = exc.exit_code
