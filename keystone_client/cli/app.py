@@ -43,6 +43,13 @@ class RootGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader (``| head``) has what it wanted; caught here, before click would
+            # turn it into exit status 1.
+            from .main import quiet_stdout
+
+            quiet_stdout()
+            ctx.exit(0)
         finally:
             state = ctx.obj
             if isinstance(state, AppState):
@@ -71,12 +78,6 @@ class RootGroup(click.Group):
         except (KeyboardInterrupt, click.Abort):
             click.echo("keystone: interrupted", err=True)
             code = EXIT_INTERRUPTED
-        except BrokenPipeError:
-            # The reader (``| head``) has what it wanted.
-            from .main import quiet_stdout
-
-            quiet_stdout()
-            code = 0
         except Exception as exc:
             code, message = _failure(exc)
             click.echo(f"keystone: error: {message}", err=True)
