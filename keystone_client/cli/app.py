@@ -33,12 +33,12 @@ class RootGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        spec = grammar.collections().get(cmd_name)
-        if spec is None:
+        collection = grammar.collections().get(cmd_name)
+        if collection is None:
             return None
         from .commands import collection_group
 
-        return collection_group(cmd_name, spec)
+        return collection_group(collection)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

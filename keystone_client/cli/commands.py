@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import grammar
 from .completion import complete_choice_field, complete_filter, complete_order, complete_set
 from .output import FORMATS
 from .values import parse_filters, parse_id, parse_sets, read_json_body, split_fields
 
 if TYPE_CHECKING:
-    from keystone_client.resources import ResourceSpec
-
     from .connection import AppState
+    from .grammar import Collection
 
 __all__ = ["collection_group"]
 
@@ -43,28 +40,28 @@ def fields_option(func: Any) -> Any:
 class CollectionGroup(click.Group):
     """``keystone <collection>``: builds its operations from the declaration on demand."""
 
-    def __init__(self, spec: ResourceSpec[Any], **kwargs: Any) -> None:
+    def __init__(self, collection: Collection, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.spec = spec
+        self.collection = collection
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return grammar.operations_of(self.spec)
+        return list(self.collection.operations)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in grammar.operations_of(self.spec):
+        if cmd_name not in self.collection.operations:
             return None
-        command = _BUILDERS[cmd_name](self.spec)
-        command.spec = self.spec  # type: ignore[attr-defined]
+        command = _BUILDERS[cmd_name](self.collection)
+        command.collection = self.collection  # type: ignore[attr-defined]
         return command
 
 
-def collection_group(name: str, spec: ResourceSpec[Any]) -> click.Group:
-    """The ``keystone <name>`` group of collection ``spec``."""
-    ops = ", ".join(grammar.operations_of(spec))
+def collection_group(collection: Collection) -> click.Group:
+    """The ``keystone <collection>`` group."""
+    ops = ", ".join(collection.operations)
     return CollectionGroup(
-        spec,
-        name=name,
-        help=f"The {spec.name.replace('_', ' ')} collection ({spec.endpoint}): {ops}.",
+        collection,
+        name=collection.command,
+        help=f"The {collection.label} collection ({collection.endpoint}): {ops}.",
         short_help=ops,
         no_args_is_help=True,
     )
@@ -75,17 +72,17 @@ def _state() -> AppState:
     return state
 
 
-def _manager(spec: ResourceSpec[Any]) -> Any:
-    return getattr(_state().client().resources, spec.name)
+def _manager(coll: Collection) -> Any:
+    return getattr(_state().client().resources, coll.name)
 
 
 # -- reading ---------------------------------------------------------------------------------
 
 
 def _build_query(
-    spec: ResourceSpec[Any], filters: tuple[str, ...], order_by: str | None, search: str | None
+    coll: Collection, filters: tuple[str, ...], order_by: str | None, search: str | None
 ) -> Any:
-    query = _manager(spec).filter(**parse_filters(filters))
+    query = _manager(coll).filter(**parse_filters(filters))
     if order_by:
         query = query.order_by(*[part.strip() for part in order_by.split(",") if part.strip()])
     if search:
@@ -115,8 +112,8 @@ def _filter_options(func: Any) -> Any:
     )(func)
 
 
-def _list_command(spec: ResourceSpec[Any]) -> click.Command:
-    @click.command("list", help=f"List {spec.name.replace('_', ' ')}; every match unless --limit.")
+def _list_command(coll: Collection) -> click.Command:
+    @click.command("list", help=f"List {coll.label}; every match unless --limit.")
     @_filter_options
     @click.option("--limit", type=click.IntRange(min=0), default=None, help="At most N records.")
     @fields_option
@@ -131,34 +128,34 @@ def _list_command(spec: ResourceSpec[Any]) -> click.Command:
     ) -> None:
         from .listing import stream_listing
 
-        query = _build_query(spec, filters, order_by, search)
+        query = _build_query(coll, filters, order_by, search)
         if limit is not None:
             query = query[:limit]
         stream_listing(
             query,
             split_fields(fields),
             fmt,
-            label=spec.name.replace("_", " "),
+            label=coll.label,
             page_size=_state().client().page_size,
         )
 
     return command
 
 
-def _count_command(spec: ResourceSpec[Any]) -> click.Command:
-    @click.command("count", help=f"Print the number of matching {spec.name.replace('_', ' ')}.")
+def _count_command(coll: Collection) -> click.Command:
+    @click.command("count", help=f"Print the number of matching {coll.label}.")
     @_filter_options
     @format_option
     def command(
         filters: tuple[str, ...], order_by: str | None, search: str | None, fmt: str | None
     ) -> None:
         # The bare number is valid in every format.
-        click.echo(_build_query(spec, filters, order_by, search).count())
+        click.echo(_build_query(coll, filters, order_by, search).count())
 
     return command
 
 
-def _get_command(spec: ResourceSpec[Any]) -> click.Command:
+def _get_command(coll: Collection) -> click.Command:
     @click.command("get", help="Show one record.")
     @click.argument("record_id", metavar="ID")
     @fields_option
@@ -166,13 +163,13 @@ def _get_command(spec: ResourceSpec[Any]) -> click.Command:
     def command(record_id: str, fields: str | None, fmt: str | None) -> None:
         from .listing import print_one
 
-        print_one(_manager(spec).get(parse_id(record_id)), split_fields(fields), fmt)
+        print_one(_manager(coll).get(parse_id(record_id)), split_fields(fields), fmt)
 
     return command
 
 
-def _choices_command(spec: ResourceSpec[Any]) -> click.Command:
-    fields = sorted(spec.choices)
+def _choices_command(coll: Collection) -> click.Command:
+    fields = list(coll.choices)
 
     @click.command(
         "choices",
@@ -183,7 +180,7 @@ def _choices_command(spec: ResourceSpec[Any]) -> click.Command:
     def command(field: str, fmt: str | None) -> None:
         from .output import make_writer, write_rows
 
-        codes = _manager(spec).choices(field)
+        codes = _manager(coll).choices(field)
         rows = [{"code": code, "label": label} for code, label in codes.items()]
         write_rows(make_writer(fmt, None), rows)
 
@@ -212,16 +209,14 @@ def _write_options(func: Any) -> Any:
     )(func)
 
 
-def _body(
-    spec: ResourceSpec[Any], sets: tuple[str, ...], json_source: str | None
-) -> dict[str, Any]:
+def _body(coll: Collection, sets: tuple[str, ...], json_source: str | None) -> dict[str, Any]:
     body = read_json_body(json_source)
-    body.update(parse_sets(sets, spec.file_field))
+    body.update(parse_sets(sets, coll.file_field))
     return body
 
 
-def _create_command(spec: ResourceSpec[Any]) -> click.Command:
-    upload = f" Upload a file with --set {spec.file_field}=@PATH." if spec.file_field else ""
+def _create_command(coll: Collection) -> click.Command:
+    upload = f" Upload a file with --set {coll.file_field}=@PATH." if coll.file_field else ""
 
     @click.command("create", help=f"Create a record from --set fields or --json.{upload}")
     @_write_options
@@ -232,13 +227,13 @@ def _create_command(spec: ResourceSpec[Any]) -> click.Command:
     ) -> None:
         from .listing import print_one
 
-        record = _manager(spec).create(**_body(spec, sets, json_source))
+        record = _manager(coll).create(**_body(coll, sets, json_source))
         print_one(record, split_fields(fields), fmt)
 
     return command
 
 
-def _update_like(spec: ResourceSpec[Any], name: str) -> click.Command:
+def _update_like(coll: Collection, name: str) -> click.Command:
     text = (
         "Change the given fields of one record."
         if name == "update"
@@ -259,21 +254,21 @@ def _update_like(spec: ResourceSpec[Any], name: str) -> click.Command:
     ) -> None:
         from .listing import print_one
 
-        body = _body(spec, sets, json_source)
+        body = _body(coll, sets, json_source)
         if not body:
             raise click.UsageError(f"{name} needs at least one --set FIELD=VALUE or --json")
-        record = getattr(_manager(spec), name)(parse_id(record_id), **body)
+        record = getattr(_manager(coll), name)(parse_id(record_id), **body)
         print_one(record, split_fields(fields), fmt)
 
     return command
 
 
-def _delete_command(spec: ResourceSpec[Any]) -> click.Command:
+def _delete_command(coll: Collection) -> click.Command:
     @click.command("delete", help="Delete one record.")
     @click.argument("record_id", metavar="ID")
     def command(record_id: str) -> None:
-        _manager(spec).delete(parse_id(record_id))
-        click.echo(f"Deleted {spec.name.replace('_', ' ')} {record_id}", err=True)
+        _manager(coll).delete(parse_id(record_id))
+        click.echo(f"Deleted {coll.label} {record_id}", err=True)
 
     return command
 
@@ -283,13 +278,8 @@ _BUILDERS = {
     "count": _count_command,
     "get": _get_command,
     "create": _create_command,
-    "update": lambda spec: _update_like(spec, "update"),
-    "replace": lambda spec: _update_like(spec, "replace"),
+    "update": lambda coll: _update_like(coll, "update"),
+    "replace": lambda coll: _update_like(coll, "replace"),
     "delete": _delete_command,
     "choices": _choices_command,
 }
-
-
-def iter_names() -> Iterator[str]:
-    """Dashed names of every collection."""
-    yield from grammar.collections()

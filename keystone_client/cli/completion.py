@@ -14,7 +14,7 @@ from click.shell_completion import CompletionItem
 from . import grammar
 
 if TYPE_CHECKING:
-    from keystone_client.resources import ResourceSpec
+    from .grammar import Collection
 
 __all__ = [
     "SHELLS",
@@ -38,8 +38,8 @@ def script(root: click.Command, shell: str) -> str:
     return cls(root, {}, "keystone", "_KEYSTONE_COMPLETE").source()
 
 
-def _spec(ctx: click.Context) -> ResourceSpec[Any] | None:
-    return getattr(ctx.command, "spec", None)
+def _collection(ctx: click.Context) -> Collection | None:
+    return getattr(ctx.command, "collection", None)
 
 
 def _items(values: list[str], incomplete: str, **kwargs: Any) -> list[CompletionItem]:
@@ -48,21 +48,21 @@ def _items(values: list[str], incomplete: str, **kwargs: Any) -> list[Completion
 
 def complete_filter(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """``sta`` -> ``status=``/``status__``; ``status__`` -> lookups; ``status=`` -> codes."""
-    spec = _spec(ctx)
-    if spec is None:
+    coll = _collection(ctx)
+    if coll is None:
         return []
     name, sep, _value = incomplete.partition("=")
     if sep:
         field, _, lookup = name.partition("__")
         if lookup in ("", "exact", "in", "not_eq", "not_in"):
-            codes = grammar.choice_codes(spec, field)
+            codes = coll.choices.get(field, [])
             return _items([f"{name}={code}" for code in codes], incomplete)
         return []
     field, dunder, _lookup = name.partition("__")
-    if dunder and field in spec.filters:
-        lookups = grammar.lookups_of(spec.filters[field])
+    if dunder and field in coll.filters:
+        lookups = grammar.lookups_of(coll, field)
         return _items([f"{field}__{lk}=" for lk in lookups], incomplete, type="nospace")
-    fields = sorted(spec.filters)
+    fields = sorted(coll.filters)
     return _items(
         [f"{f}=" for f in fields] + [f"{f}__" for f in fields], incomplete, type="nospace"
     )
@@ -70,28 +70,28 @@ def complete_filter(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 def complete_order(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Fields the collection can be ordered by, ascending or descending."""
-    spec = _spec(ctx)
-    if spec is None:
+    coll = _collection(ctx)
+    if coll is None:
         return []
-    fields = sorted(spec.order_fields)
+    fields = coll.order_fields
     return _items([*fields, *(f"-{f}" for f in fields)], incomplete)
 
 
 def complete_set(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """Writable fields (``title=``, ``title:=``), then choice codes after ``status=``."""
-    spec = _spec(ctx)
-    if spec is None:
+    coll = _collection(ctx)
+    if coll is None:
         return []
     update = ctx.command.name in ("update", "replace")
     name, sep, _value = incomplete.partition("=")
     if sep:
-        codes = grammar.choice_codes(spec, name.rstrip(":"))
+        codes = coll.choices.get(name.rstrip(":"), [])
         return _items([f"{name}={code}" for code in codes], incomplete)
-    fields = grammar.writable_fields(spec, update=update)
+    fields = coll.update_fields if update else coll.create_fields
     return _items([f"{f}=" for f in fields], incomplete, type="nospace")
 
 
 def complete_choice_field(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
     """The collection's choice fields."""
-    spec = _spec(ctx)
-    return _items(sorted(spec.choices), incomplete) if spec is not None else []
+    coll = _collection(ctx)
+    return _items(list(coll.choices), incomplete) if coll is not None else []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +141,66 @@ def test_without_the_declaration_the_filter_is_refused_before_sending(
     assert result.exit_code == 2
     assert result.stderr.startswith("keystone: error: Unknown filter field 'colour' for grants")
     assert sent(server) == []  # type: ignore[arg-type]
+
+
+# -- the snapshot cache used when the declarations are not loaded ---------------------------
+
+
+@pytest.fixture
+def unloaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Make the grammar behave as in a fresh process: declarations not imported yet."""
+    from keystone_client.cli import grammar
+
+    monkeypatch.setattr(grammar, "_CATALOG", "keystone_client.resources._not_loaded")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "keystone-client"
+
+
+def test_snapshot_cache_is_written_then_read(unloaded: Path) -> None:
+    from keystone_client.cli import grammar
+
+    live = grammar._index(grammar._from_declarations())
+    assert grammar.collections() == live
+    (cache,) = unloaded.glob("grammar-*.json")
+    data = json.loads(cache.read_text())
+    assert [item["name"] for item in data] == [spec.name for spec in _catalog.ALL_SPECS]
+    # The next run reads the file instead of the declarations.
+    data[0]["operations"] = ["count"]
+    cache.write_text(json.dumps(data))
+    assert grammar.collections()["users"].operations == ["count"]
+
+
+def test_a_broken_cache_is_rebuilt(unloaded: Path) -> None:
+    from keystone_client.cli import grammar
+
+    grammar.collections()
+    (cache,) = unloaded.glob("grammar-*.json")
+    cache.write_text("{not json")
+    assert grammar.collections()["users"].operations[:2] == ["list", "count"]
+    assert json.loads(cache.read_text())[0]["name"] == "users"
+
+
+def test_the_cache_is_named_after_the_library_sources(unloaded: Path) -> None:
+    from keystone_client.cli import grammar
+
+    grammar.collections()
+    (cache,) = unloaded.glob("grammar-*.json")
+    assert cache.name == f"grammar-{grammar._fingerprint()}.json"
+
+
+def test_an_unwritable_cache_still_works(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from keystone_client.cli import grammar
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setattr(grammar, "_CATALOG", "keystone_client.resources._not_loaded")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file: no folder can be made in it
+    assert "allocation-requests" in grammar.collections()
+
+
+def test_choice_codes_come_from_the_models_enums() -> None:
+    from keystone_client.cli import grammar
+
+    requests = grammar.collections()["allocation-requests"]
+    assert requests.choices == {"status": ["PD", "AP", "DC", "CR"]}
+    assert grammar.collections()["clusters"].choices == {"access_mode": ["WL", "BL", "OP"]}
