@@ -73,7 +73,10 @@ class RootGroup(click.Group):
         try:
             code = run()
         except click.ClickException as exc:
-            click.echo(f"keystone: error: {_usage_line(exc)}", err=True)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # the help page itself, as click prints it
+            else:
+                click.echo(f"keystone: error: {_usage_line(exc)}", err=True)
             code = exc.exit_code
         except (KeyboardInterrupt, click.Abort):
             click.echo("keystone: interrupted", err=True)

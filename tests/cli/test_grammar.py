@@ -204,3 +204,10 @@ def test_choice_codes_come_from_the_models_enums() -> None:
     requests = grammar.collections()["allocation-requests"]
     assert requests.choices == {"status": ["PD", "AP", "DC", "CR"]}
     assert grammar.collections()["clusters"].choices == {"access_mode": ["WL", "BL", "OP"]}
+
+
+def test_no_operation_shows_the_collection_help(keystone: Keystone) -> None:
+    result = keystone("grants")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: keystone grants [OPTIONS] COMMAND")
+    assert "keystone: error" not in result.stderr
