@@ -1,4 +1,4 @@
-"""Run every ``$ keystone ...`` line of the ```console blocks of docs/cli.md and README.md.
+"""Run every ``$ keystone ...`` line of the ```console blocks of docs/cli.md.
 
 Each command runs in-process (click's runner) against one fake server per page, as the
 staff user of the fake (``KEYSTONE_URL``, ``KEYSTONE_USERNAME`` and ``KEYSTONE_PASSWORD``

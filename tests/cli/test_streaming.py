@@ -67,3 +67,77 @@ def test_a_long_listing_is_never_held_in_memory(capsys: pytest.CaptureFixture[st
     rest = capsys.readouterr().out.splitlines()
     assert len(rest) == 20_000
     assert json.loads(rest[-1]) == {"id": 99_999}
+
+
+class Recorder:
+    """Stands in for the progress bar and records what it is told."""
+
+    made: list[Recorder] = []
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label, self.enabled = label, enabled
+        self.total: int | None = None
+        self.advanced: list[int] = []
+        Recorder.made.append(self)
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def set_total(self, total: Any) -> None:
+        self.total = total() if callable(total) else total
+
+    def advance(self, records: int = 1) -> None:
+        self.advanced.append(records)
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> type[Recorder]:
+    from keystone_client.cli import listing
+
+    Recorder.made = []
+    monkeypatch.setattr(listing, "Progress", Recorder)
+    monkeypatch.setattr(listing, "wanted", lambda: True)
+    return Recorder
+
+
+def test_progress_total_comes_from_the_first_page(
+    capsys: pytest.CaptureFixture[str], recorder: type[Recorder]
+) -> None:
+    stream_listing(PagedQuery(capsys, pages=3, size=2), None, "ndjson", label="things")
+    (bar,) = recorder.made
+    assert (bar.label, bar.enabled, bar.total, bar.advanced) == ("things", True, 6, [2, 2, 2])
+
+
+def test_progress_of_a_query_without_pages_asks_the_count(
+    capsys: pytest.CaptureFixture[str], recorder: type[Recorder]
+) -> None:
+    class Query:
+        counted = 0
+
+        def count(self) -> int:
+            Query.counted += 1
+            return 5
+
+        def __iter__(self) -> Iterator[dict[str, int]]:
+            return iter({"id": i} for i in range(5))
+
+    stream_listing(Query(), None, "ndjson", label="things", page_size=2)
+    (bar,) = recorder.made
+    assert (bar.total, bar.advanced, Query.counted) == (5, [2, 2, 1], 1)
+
+
+def test_no_count_is_asked_when_no_bar_is_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    class Query:
+        def count(self) -> int:
+            raise AssertionError("count() sent although stderr is not a terminal")
+
+        def __iter__(self) -> Iterator[dict[str, int]]:
+            return iter([{"id": 1}])
+
+    stream_listing(Query(), None, "ndjson", label="things")
+    captured = capsys.readouterr()
+    assert captured.out == '{"id":1}\n'
+    assert captured.err == ""
