@@ -190,3 +190,28 @@ def test_server_field_errors_are_listed_on_one_line(keystone: Keystone, server: 
     assert lines[0].startswith("keystone: error: HTTP 400: ")
     assert "amount: A valid number is required." in lines[0]
     assert "agency: This field is required." in lines[0]
+
+
+def test_whole_body_from_a_file(keystone: Keystone, server: FakeServer, tmp_path: Path) -> None:
+    (tmp_path / "body.json").write_text('{"description": "From a file"}')
+    result = keystone("grants", "update", "2", "--json", "body.json", "--fields", "id,description")
+    assert result.exit_code == 0, result.stderr
+    assert last_body(server) == {"description": "From a file"}
+
+
+def test_json_body_file_missing(keystone: Keystone, server: FakeServer) -> None:
+    result = keystone("grants", "update", "2", "--json", "nowhere.json")
+    assert result.exit_code == 2
+    assert "no such file: nowhere.json" in result.stderr
+    assert sent(server) == []
+
+
+def test_value_from_stdin_with_at_dash(keystone: Keystone, server: FakeServer) -> None:
+    result = keystone("grants", "update", "2", "--set", "description=@-", input="Piped in\n")
+    assert result.exit_code == 0, result.stderr
+    assert last_body(server) == {"description": "Piped in"}
+
+
+def test_text_that_looks_typed_stays_text(keystone: Keystone, server: FakeServer) -> None:
+    keystone("grants", "update", "2", "--set", "grant_number=007", "--set", "pi=true")
+    assert last_body(server) == {"grant_number": "007", "pi": "true"}
