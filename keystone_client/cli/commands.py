@@ -73,7 +73,18 @@ def _state() -> AppState:
 
 
 def _manager(coll: Collection) -> Any:
-    return getattr(_state().client().resources, coll.name)
+    manager = getattr(_state().client().resources, coll.name, None)
+    if manager is None:
+        raise click.UsageError(f"this version of the library has no {coll.name} manager")
+    return manager
+
+
+def _operation(coll: Collection, name: str) -> Any:
+    """The manager method behind an operation (declared, so normally present)."""
+    method = getattr(_manager(coll), name, None)
+    if method is None:
+        raise click.UsageError(f"the {coll.name} manager of this library offers no {name}()")
+    return method
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -163,7 +174,7 @@ def _get_command(coll: Collection) -> click.Command:
     def command(record_id: str, fields: str | None, fmt: str | None) -> None:
         from .listing import print_one
 
-        print_one(_manager(coll).get(parse_id(record_id)), split_fields(fields), fmt)
+        print_one(_operation(coll, "get")(parse_id(record_id)), split_fields(fields), fmt)
 
     return command
 
@@ -180,7 +191,7 @@ def _choices_command(coll: Collection) -> click.Command:
     def command(field: str, fmt: str | None) -> None:
         from .output import make_writer, write_rows
 
-        codes = _manager(coll).choices(field)
+        codes = _operation(coll, "choices")(field)
         rows = [{"code": code, "label": label} for code, label in codes.items()]
         write_rows(make_writer(fmt, None), rows)
 
@@ -227,7 +238,7 @@ def _create_command(coll: Collection) -> click.Command:
     ) -> None:
         from .listing import print_one
 
-        record = _manager(coll).create(**_body(coll, sets, json_source))
+        record = _operation(coll, "create")(**_body(coll, sets, json_source))
         print_one(record, split_fields(fields), fmt)
 
     return command
@@ -257,7 +268,7 @@ def _update_like(coll: Collection, name: str) -> click.Command:
         body = _body(coll, sets, json_source)
         if not body:
             raise click.UsageError(f"{name} needs at least one --set FIELD=VALUE or --json")
-        record = getattr(_manager(coll), name)(parse_id(record_id), **body)
+        record = _operation(coll, name)(parse_id(record_id), **body)
         print_one(record, split_fields(fields), fmt)
 
     return command
@@ -267,7 +278,7 @@ def _delete_command(coll: Collection) -> click.Command:
     @click.command("delete", help="Delete one record.")
     @click.argument("record_id", metavar="ID")
     def command(record_id: str) -> None:
-        _manager(coll).delete(parse_id(record_id))
+        _operation(coll, "delete")(parse_id(record_id))
         click.echo(f"Deleted {coll.label} {record_id}", err=True)
 
     return command

@@ -211,3 +211,32 @@ def test_no_operation_shows_the_collection_help(keystone: Keystone) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("Usage: keystone grants [OPTIONS] COMMAND")
     assert "keystone: error" not in result.stderr
+
+
+def test_an_operation_added_to_a_declaration_appears(
+    keystone: Keystone, server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keystone_client.resources._spec import Access
+
+    assert "get" not in commands_in(keystone("feed", "--help").stdout)
+    readable = dataclasses.replace(_catalog.FEED, access=Access.READ_ONLY)
+    monkeypatch.setattr(
+        _catalog,
+        "ALL_SPECS",
+        tuple(readable if s.name == "feed" else s for s in _catalog.ALL_SPECS),
+    )
+    assert commands_in(keystone("feed", "--help").stdout) == ["list", "count", "get"]
+    # Until the library's manager offers it, the command says so in one line.
+    result = keystone("feed", "get", "r1")
+    assert result.exit_code == 2
+    assert "the feed manager of this library offers no get()" in result.stderr
+    # With the library's side in place (its manager), the operation runs.
+    original_init = resources.Resources.__init__
+
+    def with_get(self: resources.Resources, client: Any) -> None:
+        original_init(self, client)
+        self.feed = resources.ReadOnlyManager(client, readable)  # type: ignore[assignment]
+
+    monkeypatch.setattr(resources.Resources, "__init__", with_get)
+    result = keystone("feed", "get", "r1")
+    assert ("GET", "/logs/feed/r1/") in sent(server)  # type: ignore[arg-type]
