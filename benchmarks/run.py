@@ -22,6 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_cli_startup
 import bench_concurrency
 import bench_page_size
 import bench_parse
@@ -31,6 +32,7 @@ SUITES = {
     "parse": ("Parse cost of a 1000-record page", bench_parse.run, 9, 3),
     "concurrency": ("Concurrent async list() with 50 ms latency", bench_concurrency.run, 5, 2),
     "page_size": ("Page size: listing 5000 records", bench_page_size.run, 3, 1),
+    "cli_startup": ("Startup of the keystone command", bench_cli_startup.run, 10, 3),
 }
 
 

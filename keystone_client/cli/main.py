@@ -1,0 +1,36 @@
+"""The ``keystone`` console script."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+__all__ = ["main", "quiet_stdout"]
+
+
+def main() -> None:
+    """Run ``keystone`` with the process's arguments and exit with its documented code."""
+    # With the default SIGPIPE action ignored, a closed pipe raises BrokenPipeError, which
+    # the command handles by ending quietly (see app.RootGroup.invoke).
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    from .app import cli
+
+    try:
+        cli.main(prog_name="keystone")
+    except KeyboardInterrupt:  # pressed before a command started
+        sys.stderr.write("keystone: interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        quiet_stdout()
+        sys.exit(0)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

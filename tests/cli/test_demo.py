@@ -1,0 +1,71 @@
+"""``keystone --demo``: every command against the in-memory demo Keystone."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from click.testing import CliRunner, Result
+
+from keystone_client.cli.app import cli
+from keystone_client.cli.connection import AppState
+
+
+def demo(*args: str) -> Result:
+    # No KEYSTONE_* configuration at all: the demo needs none.
+    env = {name: None for name in ("KEYSTONE_URL", "KEYSTONE_USERNAME", "KEYSTONE_PASSWORD")}
+    return CliRunner().invoke(cli, ["--demo", *args], env=env, obj=AppState(), prog_name="keystone")
+
+
+def test_without_the_demo_module_the_error_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.import_module
+
+    def missing(name: str, *args: object) -> object:
+        if name == "keystone_client.testing":
+            raise ImportError("No module named 'keystone_client.testing'")
+        return real(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    result = demo("teams", "count")
+    assert result.exit_code == 2
+    assert "--demo needs keystone_client.testing" in result.stderr
+
+
+def test_settings_of_the_demo_send_nothing() -> None:
+    result = demo("settings", "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"url": "(built-in demo)", "demo": True}
+
+
+class TestWithTheDemo:
+    @pytest.fixture(autouse=True)
+    def _needs_demo(self) -> None:
+        pytest.importorskip("keystone_client.testing", reason="the demo Keystone is not available")
+
+    def test_pending_requests(self) -> None:
+        result = demo("allocation-requests", "list", "--filter", "status=PD")
+        assert result.exit_code == 0, result.stderr
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert rows and {row["status"] for row in rows} == {"PD"}
+
+    def test_whoami_is_the_staff_user(self) -> None:
+        result = demo("whoami", "--fields", "is_staff", "-o", "json")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout) == {"is_staff": True}
+
+    def test_count_and_list_agree(self) -> None:
+        count = demo("grants", "count")
+        listing = demo("grants", "list", "--fields", "id")
+        assert int(count.stdout) == len(listing.stdout.splitlines())
+
+    def test_writes_change_the_demo_of_this_run_only(self) -> None:
+        first = demo("teams", "count")
+        created = demo("teams", "create", "--set", "name=Demo Team", "-o", "json")
+        assert created.exit_code == 0, created.stderr
+        assert json.loads(created.stdout)["name"] == "Demo Team"
+        # Each run starts from the same seeded data set.
+        assert demo("teams", "count").stdout == first.stdout
+
+    def test_not_found(self) -> None:
+        assert demo("grants", "get", "987654321").exit_code == 3

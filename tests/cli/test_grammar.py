@@ -1,0 +1,242 @@
+"""The grammar comes from the collection declarations: names, operations, filters."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from keystone_client import resources
+from keystone_client.resources import _catalog
+
+from .conftest import Keystone, sent
+
+
+def commands_in(help_text: str) -> list[str]:
+    """The command names a --help page lists."""
+    section = help_text.split("Commands:")[1]
+    return [
+        line.split()[0] for line in section.splitlines() if line.startswith("  ") and line[2] != " "
+    ]
+
+
+def test_help_lists_every_declared_collection_dashed(keystone: Keystone) -> None:
+    result = keystone("--help")
+    assert result.exit_code == 0
+    for spec in _catalog.ALL_SPECS:
+        assert spec.name.replace("_", "-") in result.stdout
+    assert "allocation-requests" in result.stdout
+    assert "allocation_requests" not in result.stdout
+    for static in ("whoami", "version", "health", "config", "settings", "stats", "completion"):
+        assert static in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("collection", "offered", "absent"),
+    [
+        (
+            "allocation-requests",
+            ["list", "count", "get", "create", "update", "replace", "delete", "choices"],
+            [],
+        ),
+        ("grants", ["list", "count", "get", "create", "update", "replace", "delete"], ["choices"]),
+        (
+            "notifications",
+            ["list", "count", "get", "update", "choices"],
+            ["create", "replace", "delete"],
+        ),
+        (
+            "audit-logs",
+            ["list", "count", "get"],
+            ["create", "update", "replace", "delete", "choices"],
+        ),
+        ("feed", ["list", "count"], ["get", "create", "update", "replace", "delete", "choices"]),
+    ],
+)
+def test_only_the_operations_a_collection_has(
+    keystone: Keystone, collection: str, offered: list[str], absent: list[str]
+) -> None:
+    result = keystone(collection, "--help")
+    assert result.exit_code == 0
+    commands = commands_in(result.stdout)
+    for op in offered:
+        assert op in commands
+    for op in absent:
+        assert op not in commands
+        refused = keystone(collection, op, "1")
+        assert refused.exit_code == 2
+        assert f"No such command '{op}'" in refused.stderr
+
+
+def test_unknown_collection_is_a_usage_error(keystone: Keystone) -> None:
+    result = keystone("widgets", "list")
+    assert result.exit_code == 2
+    assert "No such command 'widgets'" in result.stderr
+
+
+def test_a_declared_collection_operation_and_filter_appear_with_no_cli_code(
+    keystone: Keystone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A made-up collection (a copy of grants' declaration under a new name and endpoint),
+    with a made-up filter and fewer operations, shows up in help, parsing and completion."""
+    from keystone_client.resources._spec import Access
+
+    widgets = dataclasses.replace(
+        _catalog.GRANTS,
+        name="widget_parts",
+        endpoint="research/widget-parts/",
+        filters={**_catalog.GRANTS.filters, "colour": "text"},
+        access=Access.READ_ONLY,
+    )
+    monkeypatch.setattr(_catalog, "ALL_SPECS", (*_catalog.ALL_SPECS, widgets))
+    # The library's side of a new collection: its manager under client.resources.
+    original_init = resources.Resources.__init__
+
+    def with_widgets(self: resources.Resources, client: Any) -> None:
+        original_init(self, client)
+        self.widget_parts = resources.ReadOnlyManager(client, widgets)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(resources.Resources, "__init__", with_widgets)
+
+    assert "widget-parts" in keystone("--help").stdout
+    ops = commands_in(keystone("widget-parts", "--help").stdout)
+    assert ops == ["list", "count", "get"]
+    # The made-up filter is completed, with its type's lookups.
+    words = keystone.complete("widget-parts", "list", "--filter", "col")
+    assert words == ["colour=", "colour__"]
+    words = keystone.complete("widget-parts", "list", "--filter", "colour__st")
+    assert words == ["colour__startswith="]
+    # And checked before sending: a lookup its type lacks is refused.
+    refused = keystone("widget-parts", "list", "--filter", "colour__gt=1")
+    assert refused.exit_code == 2
+    assert "Lookup 'gt' is not available for widget_parts field 'colour' (text)" in refused.stderr
+
+
+def test_a_filter_added_to_a_declaration_is_accepted_and_sent(
+    keystone: Keystone, server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extended = dataclasses.replace(
+        _catalog.GRANTS, filters={**_catalog.GRANTS.filters, "colour": "text"}
+    )
+    monkeypatch.setattr(_catalog, "GRANTS", extended)
+    monkeypatch.setattr(
+        _catalog,
+        "ALL_SPECS",
+        tuple(extended if s.name == "grants" else s for s in _catalog.ALL_SPECS),
+    )
+    result = keystone("grants", "list", "--filter", "colour__startswith=bl", "--limit", "1")
+    assert result.exit_code == 0, result.stderr
+    (request,) = sent(server)  # type: ignore[arg-type]
+    assert request[0] == "GET"
+    assert "colour__startswith=bl" in request[1]
+
+
+def test_without_the_declaration_the_filter_is_refused_before_sending(
+    keystone: Keystone, server: object
+) -> None:
+    result = keystone("grants", "list", "--filter", "colour__startswith=bl")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("keystone: error: Unknown filter field 'colour' for grants")
+    assert sent(server) == []  # type: ignore[arg-type]
+
+
+# -- the snapshot cache used when the declarations are not loaded ---------------------------
+
+
+@pytest.fixture
+def unloaded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Make the grammar behave as in a fresh process: declarations not imported yet."""
+    from keystone_client.cli import grammar
+
+    monkeypatch.setattr(grammar, "_CATALOG", "keystone_client.resources._not_loaded")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "keystone-client"
+
+
+def test_snapshot_cache_is_written_then_read(unloaded: Path) -> None:
+    from keystone_client.cli import grammar
+
+    live = grammar._index(grammar._from_declarations())
+    assert grammar.collections() == live
+    (cache,) = unloaded.glob("grammar-*.json")
+    data = json.loads(cache.read_text())
+    assert [item["name"] for item in data] == [spec.name for spec in _catalog.ALL_SPECS]
+    # The next run reads the file instead of the declarations.
+    data[0]["operations"] = ["count"]
+    cache.write_text(json.dumps(data))
+    assert grammar.collections()["users"].operations == ["count"]
+
+
+def test_a_broken_cache_is_rebuilt(unloaded: Path) -> None:
+    from keystone_client.cli import grammar
+
+    grammar.collections()
+    (cache,) = unloaded.glob("grammar-*.json")
+    cache.write_text("{not json")
+    assert grammar.collections()["users"].operations[:2] == ["list", "count"]
+    assert json.loads(cache.read_text())[0]["name"] == "users"
+
+
+def test_the_cache_is_named_after_the_library_sources(unloaded: Path) -> None:
+    from keystone_client.cli import grammar
+
+    grammar.collections()
+    (cache,) = unloaded.glob("grammar-*.json")
+    assert cache.name == f"grammar-{grammar._fingerprint()}.json"
+
+
+def test_an_unwritable_cache_still_works(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from keystone_client.cli import grammar
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setattr(grammar, "_CATALOG", "keystone_client.resources._not_loaded")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file: no folder can be made in it
+    assert "allocation-requests" in grammar.collections()
+
+
+def test_choice_codes_come_from_the_models_enums() -> None:
+    from keystone_client.cli import grammar
+
+    requests = grammar.collections()["allocation-requests"]
+    assert requests.choices == {"status": ["PD", "AP", "DC", "CR"]}
+    assert grammar.collections()["clusters"].choices == {"access_mode": ["WL", "BL", "OP"]}
+
+
+def test_no_operation_shows_the_collection_help(keystone: Keystone) -> None:
+    result = keystone("grants")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: keystone grants [OPTIONS] COMMAND")
+    assert "keystone: error" not in result.stderr
+
+
+def test_an_operation_added_to_a_declaration_appears(
+    keystone: Keystone, server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keystone_client.resources._spec import Access
+
+    assert "get" not in commands_in(keystone("feed", "--help").stdout)
+    readable = dataclasses.replace(_catalog.FEED, access=Access.READ_ONLY)
+    monkeypatch.setattr(
+        _catalog,
+        "ALL_SPECS",
+        tuple(readable if s.name == "feed" else s for s in _catalog.ALL_SPECS),
+    )
+    assert commands_in(keystone("feed", "--help").stdout) == ["list", "count", "get"]
+    # Until the library's manager offers it, the command says so in one line.
+    result = keystone("feed", "get", "r1")
+    assert result.exit_code == 2
+    assert "the feed manager of this library offers no get()" in result.stderr
+    # With the library's side in place (its manager), the operation runs.
+    original_init = resources.Resources.__init__
+
+    def with_get(self: resources.Resources, client: Any) -> None:
+        original_init(self, client)
+        self.feed = resources.ReadOnlyManager(client, readable)  # type: ignore[assignment]
+
+    monkeypatch.setattr(resources.Resources, "__init__", with_get)
+    result = keystone("feed", "get", "r1")
+    assert ("GET", "/logs/feed/r1/") in sent(server)  # type: ignore[arg-type]
