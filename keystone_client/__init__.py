@@ -1,28 +1,37 @@
-"""keystone_client: a typed, sync and async Python client for the Keystone API."""
+"""keystone_client: a typed, sync and async Python client for the Keystone API.
 
-from ._batch import AsyncBatch, Batch
-from ._batch_job import BatchResult
-from ._client import AsyncKeystoneClient, KeystoneClient
-from ._placeholders import Placeholder
-from ._query import AsyncQuery, Query
-from ._settings import KeystoneSettings
+Public names are imported on first use, so ``import keystone_client.cli`` (or any other
+submodule) does not pay for httpx, pydantic and the models before it needs them.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    BatchError,
-    ConfigurationError,
-    FieldError,
-    FilterError,
-    KeystoneError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-)
+
+if TYPE_CHECKING:
+    from ._batch import AsyncBatch, Batch
+    from ._batch_job import BatchResult
+    from ._client import AsyncKeystoneClient, KeystoneClient
+    from ._placeholders import Placeholder
+    from ._query import AsyncQuery, Query
+    from ._settings import KeystoneSettings
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        BatchError,
+        ConfigurationError,
+        FieldError,
+        FilterError,
+        KeystoneError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+    )
 
 __all__ = [
     "APIConnectionError",
@@ -50,3 +59,45 @@ __all__ = [
     "ServerError",
     "__version__",
 ]
+
+_ERRORS = (
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchError",
+    "ConfigurationError",
+    "FieldError",
+    "FilterError",
+    "KeystoneError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+)
+_HOMES: dict[str, str] = {
+    "AsyncBatch": "._batch",
+    "Batch": "._batch",
+    "BatchResult": "._batch_job",
+    "AsyncKeystoneClient": "._client",
+    "KeystoneClient": "._client",
+    "Placeholder": "._placeholders",
+    "AsyncQuery": "._query",
+    "Query": "._query",
+    "KeystoneSettings": "._settings",
+    **dict.fromkeys(_ERRORS, ".errors"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

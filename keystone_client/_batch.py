@@ -49,9 +49,8 @@ from ._payload import to_write_value
 from ._placeholders import Placeholder, file_token
 from ._resource_spec import ResourceSpec
 from ._runners import AsyncRunner, FlowSource, SyncRunner
-from .resources._catalog import ALL_SPECS
+from .resources._catalog import ALL_SPECS, Collections
 from .resources._declarations import BatchFace, Collection, Statistics
-from .resources._table import Collections
 
 __all__ = [
     "AsyncBatch",

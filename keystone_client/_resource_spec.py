@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -106,13 +106,13 @@ class StatsSpec(Generic[S]):
         name: The method name under ``client.resources.stats``.
         endpoint: Path relative to the base URL, with a trailing slash.
         model: The pydantic model of the statistics.
-        collection: The collection whose filters the endpoint accepts.
+        collection: The name of the collection whose filters the endpoint accepts.
     """
 
     name: str
     endpoint: str
     model: type[S]
-    collection: ResourceSpec[Any]
+    collection: str
 
     @cached_property
     def adapter(self) -> TypeAdapter[S]:

@@ -236,7 +236,7 @@ def probe_stats(stats_cls: type[Stats] | type[AsyncStats]) -> dict[str, Resource
     seen: dict[str, ResourceSpec[Any]] = {}
 
     def fake_flow(self: Any, stats: StatsSpec[Any], filters: Any) -> Flow[None]:
-        seen[f"/{stats.endpoint}"] = stats.collection
+        seen[f"/{stats.endpoint}"] = SPECS[stats.collection]
         return None
         yield  # pragma: no cover - makes this a generator
 

@@ -46,7 +46,7 @@ class RootGroup(click.Group):
         except BrokenPipeError:
             # The reader (``| head``) has what it wanted; caught here, before click would
             # turn it into exit status 1.
-            from .main import quiet_stdout
+            from .pipes import quiet_stdout
 
             quiet_stdout()
             ctx.exit(0)

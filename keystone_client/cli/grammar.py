@@ -1,7 +1,7 @@
 """What the command line knows of each collection, read from the library's declarations.
 
 Nothing here is written per collection: a collection, an operation or a filter added to
-``keystone_client.resources._catalog.ALL_SPECS`` appears in the command line as it is.
+``keystone_client.resources._catalog.Collections`` appears in the command line as it is.
 
 Help and shell completion need only names, so they read a plain snapshot of the
 declarations. When the declarations are not loaded yet, the snapshot comes from a cache file
@@ -100,7 +100,7 @@ def _from_declarations() -> list[Collection]:
     lookups = {
         kind: ["exact", *sorted(lk for lk in offered if lk)] for kind, offered in LOOKUPS.items()
     }
-    return [_describe(spec, lookups) for spec in _catalog.ALL_SPECS]
+    return [_describe(spec, lookups) for spec in _catalog.iter_specs()]
 
 
 def _describe(spec: ResourceSpec[Any], lookups: dict[str, list[str]]) -> Collection:

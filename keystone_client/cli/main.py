@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 
-__all__ = ["main", "quiet_stdout"]
+from .pipes import quiet_stdout
+
+__all__ = ["main"]
 
 
 def main() -> None:
@@ -25,12 +26,3 @@ def main() -> None:
     except BrokenPipeError:
         quiet_stdout()
         sys.exit(0)
-
-
-def quiet_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's last flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass

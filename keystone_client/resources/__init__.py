@@ -1,12 +1,13 @@
 """``client.resources``: one manager per Keystone collection, plus ``stats``.
 
-The collections are declared once, in `Collections` (see ``_table`` and ``_catalog``);
+The collections are declared once, in `Collections` (``_catalog``);
 `Resources` and `AsyncResources` are its sync and async faces.
 """
 
 from __future__ import annotations
 
 from .._resource_spec import ResourceSpec
+from ._catalog import Collections
 from ._declarations import AsyncFace, SyncFace
 from ._managers import (
     AsyncListManager,
@@ -18,7 +19,6 @@ from ._managers import (
     ReadOnlyManager,
     UpdatableManager,
 )
-from ._table import Collections
 from .stats import AsyncStats, Stats
 
 __all__ = [

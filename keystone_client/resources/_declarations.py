@@ -1,14 +1,16 @@
 """Collection declarations: one descriptor per collection serves its three faces.
 
-``grants = Full(GRANTS)`` in `Collections` reads as the sync manager on `Resources`, the
-async manager on `AsyncResources` and the batch manager on a batch. The descriptor class
-states the operations for the type checker; the spec's `Access` picks the manager classes at
-run time, and the two must agree. An operation a collection lacks is absent on every face.
+``grants = Full(endpoint=..., model=Grant, ...)`` in `Collections` reads as the sync manager
+on `Resources`, the async manager on `AsyncResources` and the batch manager on a batch. The
+descriptor class states the operations, for the type checker and (as the spec's `Access`) at
+run time. An operation a collection lacks is absent on every face.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from functools import partial
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 from .._batch_managers import BatchManager, BatchReadManager, BatchUpdatableManager
@@ -108,22 +110,42 @@ class Collection(Generic[M]):
     itself is read only where a face has no manager for the collection, and then says why.
     """
 
-    #: The operations this declaration offers; the spec's ``access`` must be the same.
+    #: The operations this declaration offers: the descriptor class states them once.
     access: ClassVar[Access]
+    #: The collection, complete once the descriptor is named in its table.
+    spec: ResourceSpec[M]
 
-    def __init__(self, spec: ResourceSpec[M]) -> None:
-        if spec.access is not self.access:
-            raise ValueError(
-                f"{spec.name} is declared with {spec.access} but served as "
-                f"{type(self).__name__}, which offers {self.access}"
-            )
-        self.spec = spec
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        model: type[M],
+        filters: Mapping[str, str],
+        create_fields: frozenset[str] = frozenset(),
+        update_fields: frozenset[str] | None = None,
+        choices: Mapping[str, str] | None = None,
+        keyset_order: str | None = "id",
+        file_field: str | None = None,
+        ordering: frozenset[str] | None = None,
+    ) -> None:
+        # The attribute name becomes the collection's name (``__set_name__``), so a
+        # collection is declared by one line of its table and nothing else.
+        self._declare = partial(
+            ResourceSpec,
+            endpoint=endpoint,
+            model=model,
+            filters=filters,
+            create_fields=create_fields,
+            update_fields=update_fields,
+            choices=dict(choices or {}),
+            keyset_order=keyset_order,
+            file_field=file_field,
+            access=self.access,
+            ordering=ordering,
+        )
 
     def __set_name__(self, owner: type, name: str) -> None:
-        if name != self.spec.name:
-            raise ValueError(
-                f"The {self.spec.name} collection must be declared as {self.spec.name}"
-            )
+        self.spec = self._declare(name=name)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.spec.name})"
@@ -209,13 +231,21 @@ class Full(Collection[M]):
 
 
 class Statistics:
-    """The statistics endpoints (declared in the catalog); not available in a batch."""
+    """The statistics endpoints, filtered like the collections of their table; not in a batch."""
+
+    _table: type
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._table = owner
 
     def build(self, kind: Face, owner: Any) -> Stats | AsyncStats | None:
         """Return the statistics manager for a face of ``kind``; None in a batch."""
+        collections = {
+            d.spec.name: d.spec for d in vars(self._table).values() if isinstance(d, Collection)
+        }
         if kind is Face.SYNC:
-            return Stats(owner)
-        return AsyncStats(owner) if kind is Face.ASYNC else None
+            return Stats(owner, collections)
+        return AsyncStats(owner, collections) if kind is Face.ASYNC else None
 
     @overload
     def __get__(self, face: None, owner: type) -> Self: ...

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .._base_client import Flow
 from .._filters import compile_filters
-from .._resource_spec import StatsSpec
+from .._resource_spec import ResourceSpec, StatsSpec
 from .._runners import AsyncRunner, FlowSource, SyncRunner
 from ..errors import FilterError
 from ..models import (
@@ -16,11 +17,28 @@ from ..models import (
     NotificationStats,
     PublicationStats,
 )
-from ._catalog import GRANT_STATS, NOTIFICATION_STATS, PUBLICATION_STATS, REQUEST_STATS
 
 __all__ = ["AsyncStats", "Stats", "StatsCore"]
 
 S = TypeVar("S", bound=KeystoneModel)
+
+# Each statistics endpoint and the collection whose filters it takes.
+REQUEST_STATS = StatsSpec(
+    "requests", "stats/requests/", AllocationRequestStats, "allocation_requests"
+)
+GRANT_STATS = StatsSpec("grants", "stats/grants/", GrantStats, "grants")
+PUBLICATION_STATS = StatsSpec(
+    "publications", "stats/publications/", PublicationStats, "publications"
+)
+NOTIFICATION_STATS = StatsSpec(
+    "notifications", "stats/notifications/", NotificationStats, "notifications"
+)
+ALL_STATS: tuple[StatsSpec[Any], ...] = (
+    REQUEST_STATS,
+    GRANT_STATS,
+    PUBLICATION_STATS,
+    NOTIFICATION_STATS,
+)
 
 
 class StatsCore:
@@ -28,11 +46,12 @@ class StatsCore:
 
     _client: FlowSource
 
-    def __init__(self, client: FlowSource) -> None:
+    def __init__(self, client: FlowSource, collections: Mapping[str, ResourceSpec[Any]]) -> None:
         self._client = client
+        self._collections = collections
 
     def _flow(self, stats: StatsSpec[S], filters: dict[str, Any]) -> Flow[S]:
-        spec = stats.collection
+        spec = self._collections[stats.collection]
         params = compile_filters(spec.name, spec.filters, spec.aliases, filters)
         if params is None:
             raise FilterError(

@@ -9,10 +9,16 @@ from typing import Any
 
 import pytest
 
-from keystone_client import resources
 from keystone_client.resources import _catalog
+from keystone_client.resources._declarations import ReadOnly
 
 from .conftest import Keystone, sent
+
+
+def declare(monkeypatch: pytest.MonkeyPatch, name: str, declaration: Any) -> None:
+    """Declare one more collection in the library's table, as a new release would."""
+    declaration.__set_name__(_catalog.Collections, name)
+    monkeypatch.setattr(_catalog.Collections, name, declaration, raising=False)
 
 
 def commands_in(help_text: str) -> list[str]:
@@ -80,27 +86,18 @@ def test_unknown_collection_is_a_usage_error(keystone: Keystone) -> None:
 def test_a_declared_collection_operation_and_filter_appear_with_no_cli_code(
     keystone: Keystone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A made-up collection (a copy of grants' declaration under a new name and endpoint),
-    with a made-up filter and fewer operations, shows up in help, parsing and completion."""
-    from keystone_client.resources._spec import Access
-
-    widgets = dataclasses.replace(
-        _catalog.GRANTS,
-        name="widget_parts",
-        endpoint="research/widget-parts/",
-        filters={**_catalog.GRANTS.filters, "colour": "text"},
-        access=Access.READ_ONLY,
+    """A made-up collection (grants' filters plus one, under a new name and endpoint, with
+    fewer operations), declared in the table alone, shows up in help, parsing and completion."""
+    grants = _catalog.Collections.grants.spec
+    declare(
+        monkeypatch,
+        "widget_parts",
+        ReadOnly(
+            endpoint="research/widget-parts/",
+            model=grants.model,
+            filters={**grants.filters, "colour": "text"},
+        ),
     )
-    monkeypatch.setattr(_catalog, "ALL_SPECS", (*_catalog.ALL_SPECS, widgets))
-    # The library's side of a new collection: its manager under client.resources.
-    original_init = resources.Resources.__init__
-
-    def with_widgets(self: resources.Resources, client: Any) -> None:
-        original_init(self, client)
-        self.widget_parts = resources.ReadOnlyManager(client, widgets)  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(resources.Resources, "__init__", with_widgets)
-
     assert "widget-parts" in keystone("--help").stdout
     ops = commands_in(keystone("widget-parts", "--help").stdout)
     assert ops == ["list", "count", "get"]
@@ -118,15 +115,9 @@ def test_a_declared_collection_operation_and_filter_appear_with_no_cli_code(
 def test_a_filter_added_to_a_declaration_is_accepted_and_sent(
     keystone: Keystone, server: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    extended = dataclasses.replace(
-        _catalog.GRANTS, filters={**_catalog.GRANTS.filters, "colour": "text"}
-    )
-    monkeypatch.setattr(_catalog, "GRANTS", extended)
-    monkeypatch.setattr(
-        _catalog,
-        "ALL_SPECS",
-        tuple(extended if s.name == "grants" else s for s in _catalog.ALL_SPECS),
-    )
+    grants = _catalog.Collections.grants
+    extended = dataclasses.replace(grants.spec, filters={**grants.spec.filters, "colour": "text"})
+    monkeypatch.setattr(grants, "spec", extended)
     result = keystone("grants", "list", "--filter", "colour__startswith=bl", "--limit", "1")
     assert result.exit_code == 0, result.stderr
     (request,) = sent(server)  # type: ignore[arg-type]
@@ -216,27 +207,14 @@ def test_no_operation_shows_the_collection_help(keystone: Keystone) -> None:
 def test_an_operation_added_to_a_declaration_appears(
     keystone: Keystone, server: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from keystone_client.resources._spec import Access
 
     assert "get" not in commands_in(keystone("feed", "--help").stdout)
-    readable = dataclasses.replace(_catalog.FEED, access=Access.READ_ONLY)
-    monkeypatch.setattr(
-        _catalog,
-        "ALL_SPECS",
-        tuple(readable if s.name == "feed" else s for s in _catalog.ALL_SPECS),
+    feed = _catalog.Collections.feed.spec
+    declare(
+        monkeypatch,
+        "feed",
+        ReadOnly(endpoint=feed.endpoint, model=feed.model, filters=feed.filters, keyset_order=None),
     )
     assert commands_in(keystone("feed", "--help").stdout) == ["list", "count", "get"]
-    # Until the library's manager offers it, the command says so in one line.
-    result = keystone("feed", "get", "r1")
-    assert result.exit_code == 2
-    assert "the feed manager of this library offers no get()" in result.stderr
-    # With the library's side in place (its manager), the operation runs.
-    original_init = resources.Resources.__init__
-
-    def with_get(self: resources.Resources, client: Any) -> None:
-        original_init(self, client)
-        self.feed = resources.ReadOnlyManager(client, readable)  # type: ignore[assignment]
-
-    monkeypatch.setattr(resources.Resources, "__init__", with_get)
-    result = keystone("feed", "get", "r1")
+    keystone("feed", "get", "r1")
     assert ("GET", "/logs/feed/r1/") in sent(server)  # type: ignore[arg-type]
