@@ -102,7 +102,9 @@ class KeystoneSettings(BaseSettings):
         description="Page requests in flight when listing; None adapts between 1 and 8.",
     )
     headers: dict[str, str] = Field(
-        default_factory=dict, description="Extra headers sent with every request."
+        default_factory=dict,
+        repr=False,  # a gateway's header may carry a key
+        description="Extra headers sent with every request.",
     )
     env_file: str | None = Field(
         default=DEFAULT_ENV_FILE, description="The .env file read (None: none)."
