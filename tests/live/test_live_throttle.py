@@ -1,0 +1,105 @@
+"""A bulk job that outruns the server's throttle (300 requests a minute per user) finishes.
+
+Several hundred reads, then writes, as one user: every 429 is waited out, every write is
+applied exactly once, nothing raises. Records created here are deleted at the end.
+Run with ``-s`` to see the numbers (requests, throttle waits, duration).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from keystone_client import KeystoneClient
+
+READS = 320
+WRITES = 40
+
+
+class _Counter(logging.Handler):
+    """Counts requests sent and throttle waits taken, from the client's own log records."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.requests = 0
+        self.throttle_waits: list[float] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("Request "):
+            self.requests += 1
+        elif "throttled_for" in record.__dict__:
+            self.throttle_waits.append(float(record.__dict__["wait"]))
+
+
+@pytest.fixture
+def counter() -> Any:
+    handler = _Counter()
+    logger = logging.getLogger("keystone_client")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield handler
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+@pytest.mark.parametrize("mode", ["sync"])  # one run: it takes minutes by design
+def test_bulk_reads_then_writes_outrun_the_throttle(
+    live: KeystoneClient, counter: _Counter
+) -> None:
+    grants = live.resources.grants
+    team = live.resources.teams.all().first()
+    if team is None:
+        pytest.skip("the live server has no team to hold a grant")
+    prefix = f"keystone-client throttle {uuid.uuid4().hex[:12]}"
+    started = time.monotonic()
+    try:
+        seed = grants.create(
+            title=f"{prefix} seed",
+            agency="NSF",
+            amount=Decimal("1.00"),
+            grant_number="KC-THROTTLE",
+            start_date=dt.date(2026, 1, 1),
+            end_date=dt.date(2027, 1, 1),
+            team=team.id,
+        )
+        for _ in range(READS):
+            assert grants.get(seed.id).title == seed.title
+
+        created = []
+        for n in range(WRITES):
+            created.append(
+                grants.create(
+                    title=f"{prefix} {n:03d}",
+                    agency="NSF",
+                    amount=Decimal(n),
+                    grant_number="KC-THROTTLE",
+                    start_date=dt.date(2026, 1, 1),
+                    end_date=dt.date(2027, 1, 1),
+                    team=team.id,
+                )
+            )
+        for grant in created:
+            grants.update(grant.id, amount=grant.amount + 1000)
+
+        mine = grants.filter(title__startswith=f"{prefix} 0").order_by("title").list()
+        # Exactly once: no create was repeated, every update landed.
+        assert [g.title for g in mine] == [f"{prefix} {n:03d}" for n in range(WRITES)]
+        assert [g.amount for g in mine] == [Decimal(n + 1000) for n in range(WRITES)]
+    finally:
+        for grant in grants.filter(title__startswith=prefix).list():
+            grants.delete(grant.id)
+        elapsed = time.monotonic() - started
+        print(
+            f"\nthrottled bulk job: {counter.requests} requests in {elapsed:.0f} s, "
+            f"{len(counter.throttle_waits)} throttle waits totalling "
+            f"{sum(counter.throttle_waits):.0f} s (longest {max(counter.throttle_waits, default=0):.0f} s)"
+        )
+    assert grants.filter(title__startswith=prefix).count() == 0
+    assert counter.throttle_waits, "the job never met the throttle; raise READS"
