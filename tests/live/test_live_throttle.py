@@ -7,6 +7,7 @@ Run with ``-s`` to see the numbers (requests, throttle waits, duration).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from keystone_client import KeystoneClient
+from keystone_client import AsyncKeystoneClient, KeystoneClient
 
 READS = 320
 WRITES = 40
@@ -110,3 +111,47 @@ def test_bulk_reads_then_writes_outrun_the_throttle(
         )
     assert grants.filter(title__startswith=prefix).count() == 0
     assert counter.throttle_waits, "the job never met the throttle; raise READS"
+
+
+PACED_READS = 330
+PACE = 270  # requests a minute, under the server's 300
+
+
+@pytest.mark.parametrize("mode", ["async"])
+def test_pacing_shared_by_concurrent_tasks_never_meets_the_throttle(
+    live: Any, run: Any, live_settings: dict[str, str], counter: _Counter
+) -> None:
+    """More reads than the throttle allows a minute, all at once, by a user of its own."""
+    username = f"kc-pace-{uuid.uuid4().hex[:10]}"
+    password = uuid.uuid4().hex + "Aa1!"
+    user = run(live.resources.users.create(username=username, password=password))
+    started = time.monotonic()
+    try:
+
+        async def job() -> list[Any]:
+            async with AsyncKeystoneClient(
+                url=live_settings["url"],
+                username=username,
+                password=password,
+                rate_limit=PACE,
+                env_file=None,
+            ) as paced:
+                me = await paced.login()
+                # Count from here: what came before was another user's (its own budget).
+                counter.requests = 0
+                counter.throttle_waits.clear()
+                return await asyncio.gather(
+                    *(paced.resources.users.get(me.id) for _ in range(PACED_READS))
+                )
+
+        found = run(job())
+        elapsed = time.monotonic() - started
+        print(
+            f"\npaced job: {counter.requests} reads by {PACED_READS} concurrent tasks at "
+            f"{PACE}/min in {elapsed:.0f} s, {len(counter.throttle_waits)} throttle waits"
+        )
+        assert [u.username for u in found] == [username] * PACED_READS
+        assert counter.requests == PACED_READS
+        assert counter.throttle_waits == []
+    finally:
+        run(live.resources.users.delete(user.id))
