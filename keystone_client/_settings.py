@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 import httpx
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from ._retry import DEFAULT_THROTTLE_WAIT
 from .errors import ConfigurationError
@@ -121,6 +121,9 @@ class KeystoneSettings(BaseSettings):
             super().__init__(_env_file=env_file, env_file=env_file, **values)
         except ValidationError as exc:
             raise _configuration_error(exc, values) from None
+        except SettingsError as exc:
+            # A variable that should hold JSON (KEYSTONE_HEADERS) does not.
+            raise ConfigurationError(f"Invalid configuration: {_json_variable(exc)}") from None
 
     @field_validator("url")
     @classmethod
@@ -164,6 +167,13 @@ class KeystoneSettings(BaseSettings):
             if "\r" in text or "\n" in text:
                 raise ValueError(f"the value of {name!r} contains a line break")
         return value
+
+
+def _json_variable(exc: SettingsError) -> str:
+    for name in KeystoneSettings.model_fields:
+        if f'"{name}"' in str(exc):
+            return f"KEYSTONE_{name.upper()}: not valid JSON"
+    return "a KEYSTONE_* variable is not valid JSON"
 
 
 def _existing_file(value: str) -> str:

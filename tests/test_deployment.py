@@ -350,3 +350,12 @@ def test_bad_concurrency_from_the_environment(
 
     with pytest.raises(ConfigurationError, match="KEYSTONE_CONCURRENCY"):
         make_client()
+
+
+@pytest.mark.parametrize("value", ["notjson", "[1, 2]", '{"X-A": 1}'])
+def test_bad_headers_variable_names_it(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYSTONE_HEADERS", value)
+
+    with pytest.raises(ConfigurationError, match="KEYSTONE_HEADERS") as info:
+        KeystoneClient(url=BASE)
+    assert info.value.__cause__ is None
