@@ -25,9 +25,10 @@ import pydantic_core
 from pydantic import SecretStr, TypeAdapter
 
 from . import _response
+from ._pacing import Pacer
 from ._paths import normalize_endpoint
-from ._retry import RetryPolicy
-from ._settings import ClientOptions, resolve_settings
+from ._retry import RetryPolicy, throttle_charge
+from ._settings import ClientOptions, resolve_settings, ssl_verification
 from ._version import __version__
 from .errors import APIConnectionError, APITimeoutError, AuthenticationError, ConfigurationError
 from .models import Config, Health, User
@@ -99,7 +100,12 @@ class ClientCore:
             )
         self._settings = resolve_settings(options)
         self._cid = str(uuid.uuid4())
-        self._retry = RetryPolicy(max_retries=self._settings.max_retries)
+        self._retry = RetryPolicy(
+            max_retries=self._settings.max_retries, throttle_wait=self._settings.throttle_wait
+        )
+        rate_limit = self._settings.rate_limit
+        # Shared by every request of this client (threads, tasks): together they keep the pace.
+        self._pacer = Pacer(rate_limit) if rate_limit is not None else None
         self._logged_in = False
         # Bumped on every login so concurrent requests that all saw a 401 log in only once.
         self._session_generation = 0
@@ -149,7 +155,7 @@ class ClientCore:
         return {
             "base_url": self.base_url,
             "timeout": httpx.Timeout(self._settings.timeout),
-            "verify": self._settings.verify_ssl,
+            "verify": ssl_verification(self._settings),
             "transport": transport,
             "follow_redirects": False,
             "headers": self._default_headers(),
@@ -159,6 +165,9 @@ class ClientCore:
         return {
             "Accept": "application/json",
             "User-Agent": f"keystone-client/{__version__}",
+            # Extra headers may replace Accept and User-Agent, never the client's own
+            # (settings refuse those names).
+            **self._settings.headers,
             "X-KEYSTONE-CID": self._cid,
         }
 
@@ -231,14 +240,23 @@ class ClientCore:
         auto_login: bool = True,
         **options: Unpack[RequestOptions],
     ) -> Flow[httpx.Response]:
-        """Send one request with lazy login, retries and one re-login after a 401."""
+        """Send one request with lazy login, retries and one re-login after a 401.
+
+        Failures use up ``max_retries``; throttling (429) waits apart, up to ``throttle_wait``.
+        """
         endpoint = normalize_endpoint(endpoint)
         auto_login = auto_login and self._can_login and endpoint not in _AUTH_ENDPOINTS
         if auto_login and not self._logged_in:
             yield from self._shared_login_flow(self._session_generation)
         relogged = False
         attempt = 0
+        throttles = 0
+        throttled_for = 0.0
         while True:
+            if self._pacer is not None:
+                delay = self._pacer.reserve()
+                if delay > 0:
+                    yield Sleep(delay)
             generation = self._session_generation
             request = self._build_request(method, endpoint, **options)
             _log_request(request, self._cid)
@@ -264,6 +282,17 @@ class ClientCore:
                         self._logged_in = False
                         logger.info("Session expired; logging in again (cid %s)", self._cid)
                     yield from self._shared_login_flow(generation)
+                    continue
+                if response.status_code == 429:
+                    wait = self._retry.after_throttle(response, throttled_for, throttles)
+                    if wait is None:
+                        return response
+                    throttles += 1
+                    throttled_for += throttle_charge(wait)
+                    _log_throttle(
+                        request, wait, throttled_for, self._retry.throttle_wait, self._cid
+                    )
+                    yield Sleep(wait)
                     continue
                 wait = self._retry.after_response(request.method, response, attempt)
                 if wait is None:
@@ -401,6 +430,26 @@ def _log_retry(
         wait,
         cid,
         extra={"attempt": attempt, "reason": reason, "wait": wait, "cid": cid},
+    )
+
+
+def _log_throttle(
+    request: httpx.Request, wait: float, waited: float, bound: float, cid: str
+) -> None:
+    logger.info(
+        "Throttled (429): waiting %.2fs before retrying %s %s (%.0fs of %.0fs allowed) (cid %s)",
+        wait,
+        request.method,
+        request.url,
+        waited,
+        bound,
+        cid,
+        extra={
+            "reason": "429 Too Many Requests",
+            "wait": wait,
+            "throttled_for": waited,
+            "cid": cid,
+        },
     )
 
 

@@ -16,7 +16,6 @@ import httpx
 from ._base_client import SEND_ERRORS, ClientCore, Flow, Outcome, SessionLogin, Sleep
 from ._batch import AsyncBatch, Batch
 from ._settings import ClientOptions
-from .errors import ConfigurationError
 from .models import Config, Health, User
 from .resources import AsyncResources, Resources
 
@@ -29,6 +28,8 @@ sleep = time.sleep
 async_sleep = asyncio.sleep
 
 _NO_GATE = contextlib.nullcontext()
+# Page requests in flight when listing with ``concurrency=None`` (not yet adaptive).
+_DEFAULT_ASYNC_CONCURRENCY = 4
 
 
 class KeystoneClient(ClientCore):
@@ -43,9 +44,19 @@ class KeystoneClient(ClientCore):
         password: Password for session login.
         token: API token; sent as ``Authorization: Token <key>``.
         timeout: Seconds before any request gives up (default 15).
-        verify_ssl: Verify the server's TLS certificate (default True).
+        verify_ssl: Verify the server's TLS certificate (default True); a path is a CA file
+            to verify it with.
+        ca_bundle: A CA file (PEM) to verify the server's certificate with.
         max_retries: Retries of a failed idempotent request (default 2; 0 disables).
+        throttle_wait: Seconds one call may wait in total when the server throttles it (429)
+            before `RateLimitError` (default 120; 0 disables throttle waits).
+        rate_limit: Requests per minute: space requests to stay under a known throttle
+            (default None: no pacing).
         page_size: Records per request when paging (1-1000).
+        concurrency: Page requests in flight when listing (None adapts; an int fixes it).
+        headers: Extra headers sent with every request (not the authentication, CSRF or
+            correlation headers the client sets itself).
+        env_file: The ``.env`` file to read (default ``.env``; None reads none).
         transport: An ``httpx.BaseTransport``, e.g. ``httpx.MockTransport`` in tests.
         settings: A `KeystoneSettings` to start from instead of the environment.
     """
@@ -64,6 +75,11 @@ class KeystoneClient(ClientCore):
         self._login_lock = threading.Lock()
         self.resources = Resources(self)
         """Managers for every Keystone collection (``client.resources.grants`` ...)."""
+
+    @property
+    def concurrency(self) -> int | None:
+        """Page requests in flight when listing: None adapts to the server, an int fixes it."""
+        return self._settings.concurrency
 
     def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
@@ -215,9 +231,7 @@ class AsyncKeystoneClient(ClientCore):
     """Asynchronous client for the Keystone API; the same methods as `KeystoneClient`, awaited.
 
     Use it with ``async with``, or ``await client.close()`` when done. Arguments are those of
-    `KeystoneClient`, with an ``httpx.AsyncBaseTransport`` as ``transport``, plus
-    ``concurrency``: page requests in flight at once when listing a large collection
-    (default 4).
+    `KeystoneClient`, with an ``httpx.AsyncBaseTransport`` as ``transport``.
     """
 
     _http: httpx.AsyncClient
@@ -226,13 +240,10 @@ class AsyncKeystoneClient(ClientCore):
         self,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        concurrency: int = 4,
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(**options)
-        if concurrency < 1:
-            raise ConfigurationError("concurrency= must be at least 1")
-        self.concurrency = concurrency
+        self.concurrency: int = self._settings.concurrency or _DEFAULT_ASYNC_CONCURRENCY
         """Page requests in flight at once when `AsyncQuery.list()` pages a large collection."""
         self._http = httpx.AsyncClient(**self._http_options(transport))
         # Tasks sharing this client log in one at a time; see `SessionLogin`.

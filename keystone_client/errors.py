@@ -108,7 +108,11 @@ class NotFoundError(APIError):
 
 
 class RateLimitError(APIError):
-    """Too many requests (429) after all retries."""
+    """The server's throttle refused the request (429), and waiting longer would pass the bound.
+
+    A call waits out ``Retry-After`` for as long as its throttle waits add up to at most
+    ``throttle_wait`` seconds; this is raised when the next wait would go past it.
+    """
 
 
 class ServerError(APIError):

@@ -124,6 +124,12 @@ SETTINGS_VARS = (
     "VERIFY_SSL",
     "MAX_RETRIES",
     "PAGE_SIZE",
+    "THROTTLE_WAIT",
+    "RATE_LIMIT",
+    "CA_BUNDLE",
+    "CONCURRENCY",
+    "HEADERS",
+    "ENV_FILE",
 )
 
 

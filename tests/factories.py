@@ -279,7 +279,7 @@ def preference(id: int = 1, user: int = 1, **over: Any) -> dict[str, Any]:
 def audit_log(id: int = 1, actor: int | None = 1, **over: Any) -> dict[str, Any]:
     data = {
         "id": id,
-        "record_name": "research | Grant",
+        "record_name": "research_products | Grant",
         "record_id": 1,
         "action": "update",
         "changes": {"title": ["A", "B"]},

@@ -105,7 +105,7 @@ class Collection:
 
     name: str
     endpoint: str  # "/research/grants/"
-    label: str  # audit log record name, "research | Grant"
+    label: str  # audit log record name, "research_products | Grant"
     model: str  # for 404 messages: "No Grant matches the given query."
     fields: dict[str, F] = field(default_factory=dict)
     methods: frozenset[str] = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
@@ -178,7 +178,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "allocations",
             "/allocations/allocations/",
-            "allocations | Resource Allocation",
+            "allocations | ResourceAllocation",
             "ResourceAllocation",
             {
                 "requested": F("int", required=True),
@@ -191,7 +191,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "allocation_requests",
             "/allocations/requests/",
-            "allocations | Allocation Request",
+            "allocations | AllocationRequest",
             "AllocationRequest",
             {
                 "title": _str(required=True),
@@ -209,7 +209,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "allocation_reviews",
             "/allocations/reviews/",
-            "allocations | Allocation Review",
+            "allocations | AllocationReview",
             "AllocationReview",
             {
                 "status": F("choice", required=True, choices=REVIEW_STATUS),
@@ -243,7 +243,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "grants",
             "/research/grants/",
-            "research | Grant",
+            "research_products | Grant",
             "Grant",
             {
                 "title": _str(required=True),
@@ -260,7 +260,7 @@ COLLECTIONS: dict[str, Collection] = {
         Collection(
             "publications",
             "/research/publications/",
-            "research | Publication",
+            "research_products | Publication",
             "Publication",
             {
                 "title": _str(required=True),

@@ -263,7 +263,7 @@ PREFERENCE: dict[str, Any] = {
 
 AUDIT_LOG: dict[str, Any] = {
     "id": 40,
-    "record_name": "research | Grant",
+    "record_name": "research_products | Grant",
     "record_id": 5,
     "action": "update",
     "changes": {"title": ["Old", "New"], "team": ["1", "3"]},

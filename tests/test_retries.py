@@ -117,7 +117,7 @@ def test_raw_get_transport_error_raises_after_retries(
 
 @pytest.mark.parametrize(
     ("code", "raised"),
-    [(502, ServerError), (503, ServerError), (504, ServerError), (429, RateLimitError)],
+    [(502, ServerError), (503, ServerError), (504, ServerError)],
 )
 def test_get_retried_on_status_then_raises(
     code: int,
@@ -292,10 +292,10 @@ def test_unparsable_retry_after_falls_back_to_backoff(
     assert 0.25 <= sleeps[0] <= 0.5
 
 
-def test_retry_after_too_long_gives_up(
+def test_throttle_retry_after_past_the_bound_gives_up_at_once(
     client: Any, run: Runner, api: respx.MockRouter, sleeps: list[float]
 ) -> None:
-    route = api.get(USER_5).mock(return_value=status(429, **{"Retry-After": "3600"}))
+    route = api.get(USER_5).mock(return_value=status(429, **{"Retry-After": "121"}))
 
     with pytest.raises(RateLimitError):
         run(client.resources.users.get(5))
@@ -364,9 +364,9 @@ def test_policy_decisions() -> None:
         assert policy.after_error(method, read_timeout, 1) is not None
         assert policy.after_error(method, reset, 0) is not None
         assert policy.after_error(method, connect, 2) is None
-        for code in (429, 502, 503, 504):
+        for code in (502, 503, 504):
             assert policy.after_response(method, response(code), 0) is not None
-        for code in (200, 201, 204, 400, 401, 404, 500):
+        for code in (200, 201, 204, 400, 401, 404, 429, 500):
             assert policy.after_response(method, response(code), 0) is None
         assert policy.after_response(method, response(503), 2) is None
     for method in ("POST", "PATCH"):
@@ -379,12 +379,40 @@ def test_policy_decisions() -> None:
         for code in (429, 502, 503, 504):
             assert policy.after_response(method, response(code), 0) is None
     assert RetryPolicy(max_retries=0).after_error("GET", connect, 0) is None
-    assert policy.after_response("GET", response(429, **{"Retry-After": "2"}), 0) == 2.0
+    assert policy.after_response("GET", response(503, **{"Retry-After": "2"}), 0) == 2.0
+
+
+def test_policy_throttle_decisions() -> None:
+    policy = RetryPolicy(max_retries=0, throttle_wait=10)
+    request = httpx.Request("POST", BASE)
+
+    def throttled(**headers: str) -> httpx.Response:
+        return httpx.Response(429, headers=headers, request=request)
+
+    assert policy.after_throttle(throttled(**{"Retry-After": "4"}), 0.0, 0) == 4.0
+    assert policy.after_throttle(throttled(**{"Retry-After": "4"}), 6.0, 1) == 4.0  # 10: at
+    assert policy.after_throttle(throttled(**{"Retry-After": "4"}), 6.5, 1) is None  # past
+    assert policy.after_throttle(throttled(**{"Retry-After": "11"}), 0.0, 0) is None
+    assert policy.after_throttle(httpx.Response(503, request=request), 0.0, 0) is None
+    backoff = policy.after_throttle(throttled(), 0.0, 0)
+    assert backoff is not None and 0.25 <= backoff <= 0.5
+    assert RetryPolicy(throttle_wait=0).after_throttle(throttled(), 0.0, 0) is None
+    zero = RetryPolicy(throttle_wait=0).after_throttle(throttled(**{"Retry-After": "0"}), 0, 0)
+    assert zero is None
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, None), ("", None), ("3", 3.0), (" 2.5 ", 2.5), ("-4", 0.0), ("soon", None)],
+    [
+        (None, None),
+        ("", None),
+        ("3", 3.0),
+        (" 2.5 ", 2.5),
+        ("-4", 0.0),
+        ("soon", None),
+        ("nan", None),
+        ("inf", None),
+    ],
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value) == expected
@@ -402,7 +430,7 @@ def test_parse_retry_after_http_date(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("verb", ["post", "patch"])
-@pytest.mark.parametrize("code", [429, 502, 503, 504])
+@pytest.mark.parametrize("code", [502, 503, 504])
 def test_post_patch_not_retried_after_status(
     verb: str,
     code: int,

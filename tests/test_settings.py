@@ -423,3 +423,194 @@ def test_credentials_in_the_url_are_refused_without_repeating_them() -> None:
     with pytest.raises(ConfigurationError, match=r"KEYSTONE_URL.*user name or password") as info:
         KeystoneClient(url="http://alice:s3cret@keystone.test")
     assert "s3cret" not in str(info.value)
+
+
+# -- credentials -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [KeystoneClient, AsyncKeystoneClient])
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"username": "ada"}, "KEYSTONE_PASSWORD"),
+        ({"password": PASSWORD}, "KEYSTONE_USERNAME"),
+        ({"username": "", "password": PASSWORD}, "KEYSTONE_USERNAME"),
+    ],
+)
+def test_half_a_login_is_refused_naming_what_is_missing(
+    cls: type[Any], given: dict[str, str], missing: str
+) -> None:
+    error = config_error(lambda: cls(url=BASE, **given))
+
+    assert missing in str(error)
+    assert PASSWORD not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("variable", "missing"),
+    [("USERNAME", "KEYSTONE_PASSWORD"), ("PASSWORD", "KEYSTONE_USERNAME")],
+)
+def test_half_a_login_from_the_environment_or_dotenv_is_refused(
+    variable: str, missing: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(f"KEYSTONE_{variable}", "value-1")
+
+    assert missing in str(config_error(lambda: KeystoneClient(url=BASE)))
+
+    monkeypatch.delenv(f"KEYSTONE_{variable}")
+    write_dotenv(tmp_path, **{variable.lower(): "value-2"})
+
+    assert missing in str(config_error(lambda: KeystoneClient(url=BASE)))
+
+
+def test_a_password_from_the_environment_completes_a_username_argument(
+    monkeypatch: pytest.MonkeyPatch, make_client: Callable[..., Any]
+) -> None:
+    monkeypatch.setenv("KEYSTONE_PASSWORD", PASSWORD)
+
+    client = make_client(username="ada")
+
+    assert client._settings.username == "ada"
+    assert client._settings.password.get_secret_value() == PASSWORD
+
+
+@pytest.mark.parametrize("stray", [{"username": "ada"}, {"password": PASSWORD}])
+def test_with_a_token_stray_login_settings_are_fine_and_the_token_wins(
+    stray: dict[str, str], run: Runner, make_client: Callable[..., Any], api: respx.MockRouter
+) -> None:
+    route = api.get(BASE + "users/users/1/").mock(return_value=httpx.Response(200, json=user(1)))
+
+    client = make_client(token=TOKEN, **stray)
+    run(client.resources.users.get(1))
+
+    assert route.calls.last.request.headers["Authorization"] == f"Token {TOKEN}"
+    assert "auth=token" in repr(client)
+
+
+def test_no_credentials_at_all_is_anonymous(make_client: Callable[..., Any]) -> None:
+    assert "auth=anonymous" in repr(make_client())
+
+
+# -- near misses of setting names --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "meant"),
+    [
+        ("KEYSTONE_PASWORD", "KEYSTONE_PASSWORD"),
+        ("KEYSTONE_USERNAEM", "KEYSTONE_USERNAME"),
+        ("KEYSTONE_TOKN", "KEYSTONE_TOKEN"),
+        ("KEYSTONE_PAGESIZE", "KEYSTONE_PAGE_SIZE"),
+        ("KEYSTONE_MAXRETRIES", "KEYSTONE_MAX_RETRIES"),
+        ("KEYSTONE_URI", "KEYSTONE_URL"),
+        ("KEYSTONE_TIMOUT", "KEYSTONE_TIMEOUT"),
+        ("KEYSTONE_RATELIMIT", "KEYSTONE_RATE_LIMIT"),
+    ],
+)
+def test_a_near_miss_of_a_setting_name_warns_naming_the_setting(
+    variable: str, meant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, "some-value-8812")
+
+    with pytest.warns(UserWarning) as warned:
+        KeystoneClient(url=BASE).close()
+
+    (warning,) = warned
+    message = str(warning.message)
+    assert variable in message
+    assert f"did you mean {meant}?" in message
+    assert "some-value-8812" not in message
+    assert warning.filename == __file__  # points at the caller's line
+
+
+def test_a_near_miss_in_the_dotenv_file_warns(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("KEYSTONE_PASWORD=x\n", encoding="utf-8")
+
+    with pytest.warns(UserWarning, match="KEYSTONE_PASWORD.*KEYSTONE_PASSWORD"):
+        KeystoneClient(url=BASE).close()
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["KEYSTONE_TEST_URL", "KEYSTONE_TEST_USERNAME", "KEYSTONE_TEST_PASSWORD", "KEYSTONE_HOME"],
+)
+def test_other_keystone_names_get_no_warning(
+    variable: str, monkeypatch: pytest.MonkeyPatch, recwarn: pytest.WarningsRecorder
+) -> None:
+    monkeypatch.setenv(variable, "x")
+    monkeypatch.setenv("KEYSTONE_PAGE_SIZE", "10")
+
+    KeystoneClient(url=BASE).close()
+
+    assert [str(w.message) for w in recwarn] == []
+
+
+# -- env_file ----------------------------------------------------------------------------------
+
+
+def test_env_file_none_reads_no_file(tmp_path: Path, make_client: Callable[..., Any]) -> None:
+    write_dotenv(tmp_path, url=DOTENV_URL, username="ada", password=PASSWORD)
+
+    client = make_client(url=BASE, env_file=None)
+
+    assert client._settings.username is None
+    assert client._settings.password is None
+    assert "auth=anonymous" in repr(client)
+    assert client._settings.env_file is None
+    assert KeystoneSettings(env_file=None).url is None
+
+
+def test_env_file_points_to_another_file(tmp_path: Path, make_client: Callable[..., Any]) -> None:
+    write_dotenv(tmp_path, url=DOTENV_URL)
+    other = tmp_path / "site" / "keystone.env"
+    other.parent.mkdir()
+    other.write_text("KEYSTONE_URL=http://other.keystone.test\nKEYSTONE_PAGE_SIZE=17\n")
+
+    client = make_client(url=None, env_file=other)
+    settings = KeystoneSettings(env_file=str(other))
+
+    assert client.base_url == "http://other.keystone.test/"
+    assert client.page_size == 17
+    assert settings.url == "http://other.keystone.test/"
+
+
+def test_env_file_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_client: Callable[..., Any]
+) -> None:
+    other = tmp_path / "other.env"
+    other.write_text("KEYSTONE_URL=http://other.keystone.test\n")
+    monkeypatch.setenv("KEYSTONE_ENV_FILE", str(other))
+
+    assert make_client(url=None).base_url == "http://other.keystone.test/"
+
+
+def test_env_file_keeps_the_precedence(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_client: Callable[..., Any]
+) -> None:
+    other = tmp_path / "other.env"
+    other.write_text("KEYSTONE_URL=http://other.keystone.test\nKEYSTONE_TIMEOUT=3\n")
+    monkeypatch.setenv("KEYSTONE_TIMEOUT", "4")
+
+    client = make_client(url="http://arg.keystone.test", env_file=other)
+
+    assert client.base_url == "http://arg.keystone.test/"  # argument > env_file
+    assert client.timeout == 4.0  # environment > env_file
+
+
+def test_a_missing_env_file_is_not_an_error(
+    tmp_path: Path, make_client: Callable[..., Any]
+) -> None:
+    client = make_client(env_file=tmp_path / "absent.env")
+
+    assert client.base_url == BASE
+
+
+def test_env_file_with_only_url_does_not_log_in(
+    tmp_path: Path, run: Runner, make_client: Callable[..., Any], api: respx.MockRouter
+) -> None:
+    write_dotenv(tmp_path, username="ada", password=PASSWORD)
+    route = api.get(BASE + "users/users/1/").mock(return_value=httpx.Response(200, json=user(1)))
+
+    run(make_client(url=BASE, env_file=None).resources.users.get(1))
+
+    assert route.call_count == 1  # no login request before it (respx would refuse one)
