@@ -230,6 +230,8 @@ def settings(fmt: str | None) -> None:
         for name, value in row.items():
             if getattr(resolved, name).__class__.__name__ == "SecretStr" and value is not None:
                 row[name] = "********"
+        # A gateway header may carry a credential: show which are set, not their values.
+        row["headers"] = dict.fromkeys(resolved.headers, "********")
     print_one(row, None, fmt)
 
 

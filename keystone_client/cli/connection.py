@@ -72,7 +72,7 @@ def resolved_settings(conn: Connection, *, ask: bool = True) -> KeystoneSettings
         if value is not None
     }
     if conn.env_file is not None:
-        given["_env_file"] = conn.env_file
+        given["env_file"] = conn.env_file
     settings = KeystoneSettings(**given)
     if conn.password is None and ask and conn.password_stdin:
         conn.password = _ask_password(conn, settings.username or "")
