@@ -11,10 +11,10 @@ from ._http import serve_in_thread
 from ._transport import FakeTransport
 
 __all__ = [
-    "Fault",
     "FakeKeystone",
     "FakeKeystoneError",
     "FakeRequest",
     "FakeTransport",
+    "Fault",
     "serve_in_thread",
 ]

@@ -41,7 +41,9 @@ def login(store: Store, renderer: Renderer, payload: Any) -> Result:
     """``POST authentication/login/``: start a session and set its cookies."""
     payload = payload if isinstance(payload, dict) else {}
     missing = {
-        name: ["This field is required."] for name in ("username", "password") if not payload.get(name)
+        name: ["This field is required."]
+        for name in ("username", "password")
+        if not payload.get(name)
     }
     if missing:
         return Result(400, missing)

@@ -68,7 +68,9 @@ def _run_steps(actions: list[Any], files: dict[str, Upload], route: Route) -> Re
         step_body = {k: v for k, v in (body or {}).items() if not isinstance(v, Upload)}
         query = {k: str(v) for k, v in params.items()}
         try:
-            outcome = route(method, path, query, step_body if body is not None else None, step_files)
+            outcome = route(
+                method, path, query, step_body if body is not None else None, step_files
+            )
         except BadRequest as exc:
             outcome = Result(400, exc.errors)
         step_body_out = outcome.body if outcome.body is not None else {}

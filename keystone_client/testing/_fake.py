@@ -184,8 +184,11 @@ class FakeKeystone:
     def load(
         self, records: Mapping[str, Iterable[Mapping[str, Any]]] | str, /, *more: Any
     ) -> list[Any]:
-        """Store many records: ``load({"teams": [{...}, ...], ...})`` or
-        ``load("teams", [{...}, ...])``. Returns the models, in order."""
+        """Store many records and return their models, in order.
+
+        Either ``load({"teams": [{...}, ...], "grants": [...]})`` or
+        ``load("teams", [{...}, ...])``.
+        """
         if isinstance(records, str):
             if len(more) != 1:
                 raise TypeError("load(collection, records) takes exactly one list of records")
@@ -205,7 +208,9 @@ class FakeKeystone:
         if collection == "feed":
             rows = sorted(self._store.feed_rows(), key=lambda r: r["timestamp"], reverse=True)
             return [self._model("feed", row) for row in rows]
-        return [self._model(collection, row) for _, row in sorted(self._store.db[collection].items())]
+        return [
+            self._model(collection, row) for _, row in sorted(self._store.db[collection].items())
+        ]
 
     def _model(self, collection: str, row: dict[str, Any]) -> KeystoneModel:
         model: type[KeystoneModel] = COLLECTIONS[collection].spec.model
@@ -323,7 +328,9 @@ class FakeKeystone:
             and (user is None or r.user == user)
         ]
         if (times is None and not found) or (times is not None and len(found) != times):
-            seen = "\n".join(f"  {r.method} {r.path} {r.query} -> {r.status}" for r in self.requests)
+            seen = "\n".join(
+                f"  {r.method} {r.path} {r.query} -> {r.status}" for r in self.requests
+            )
             expected = "at least once" if times is None else f"{times} time(s)"
             raise AssertionError(
                 f"expected {method.upper()} {wanted} {expected}, matched {len(found)}; "

@@ -15,7 +15,7 @@ from ._wire import Result
 __all__ = ["ERROR_PAGE", "Fault", "Throttle"]
 
 ERROR_PAGE = (
-    "<!doctype html>\n<html lang=\"en\">\n<head><title>Server Error (500)</title></head>\n"
+    '<!doctype html>\n<html lang="en">\n<head><title>Server Error (500)</title></head>\n'
     "<body><h1>Server Error (500)</h1><p></p></body>\n</html>\n"
 )
 _KINDS = ("status", "connect", "timeout")
@@ -64,7 +64,9 @@ class Fault:
         """Use the fault once: raise its transport error or return its answer."""
         self.hits += 1
         if self.kind == "connect":
-            raise httpx.ConnectError("Connection refused (injected by FakeKeystone)", request=request)
+            raise httpx.ConnectError(
+                "Connection refused (injected by FakeKeystone)", request=request
+            )
         if self.kind == "timeout":
             raise httpx.ReadTimeout("Read timed out (injected by FakeKeystone)", request=request)
         headers = []

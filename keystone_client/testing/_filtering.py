@@ -80,12 +80,14 @@ def matches(value: Any, lookup: str, text: str) -> bool:
         other = _parse_param(value_typed, text)
         if isinstance(value_typed, dt.datetime) and not isinstance(other, dt.datetime):
             other = dt.datetime.combine(other, dt.time(), dt.UTC)
-        return {
-            "lt": value_typed < other,
-            "lte": value_typed <= other,
-            "gt": value_typed > other,
-            "gte": value_typed >= other,
-        }[lookup]
+        return bool(
+            {
+                "lt": value_typed < other,
+                "lte": value_typed <= other,
+                "gt": value_typed > other,
+                "gte": value_typed >= other,
+            }[lookup]
+        )
     negate = lookup.startswith("not_")
     stored = str(value)
     hit = {

@@ -6,13 +6,17 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 if TYPE_CHECKING:
     from ._fake import FakeKeystone
 
 __all__ = ["make_server", "serve_in_thread"]
 
 
-def make_server(fake: FakeKeystone, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+def make_server(
+    fake: FakeKeystone, host: str = "127.0.0.1", port: int = 8000
+) -> ThreadingHTTPServer:
     """Build (bind, not start) an HTTP server answering from ``fake``; port 0 picks a free one."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -22,7 +26,9 @@ def make_server(fake: FakeKeystone, host: str = "127.0.0.1", port: int = 8000) -
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             content = self.rfile.read(length) if length else b""
-            status, headers, body = fake.serve(self.command, self.path, self.headers, content)
+            status, headers, body = fake.serve(
+                self.command, self.path, dict(self.headers.items()), content
+            )
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)

@@ -37,7 +37,7 @@ def _teams(store: Store, user: dict[str, Any], roles: frozenset[str] | None = No
 
 def _team_of(store: Store, coll: Collection, row: dict[str, Any]) -> Any:
     if coll.name in _REQUEST_SCOPED:
-        request = store.db["allocation_requests"].get(_as_id(row.get("request")), {})
+        request = store.db["allocation_requests"].get(_as_id(row.get("request")) or 0, {})
         return request.get("team")
     if coll.name == "teams":
         return row.get("id")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._schema import COLLECTIONS, Collection, FieldRule, words as _words
+from ._schema import COLLECTIONS, Collection, FieldRule
+from ._schema import words as _words
 from ._store import Store
 from ._wire import BadRequest, Upload
 from ._writes import Writer
@@ -61,7 +62,15 @@ class RecordMaker:
             extra.setdefault(field, template.format(n=n) if isinstance(template, str) else template)
         actor = self.store.db["users"].get(staff_id) if staff_id is not None else None
         try:
-            row = self.writer.validate(coll, data, {}, actor or {"id": staff_id}, partial=False, creating=True, fields=writable)
+            row = self.writer.validate(
+                coll,
+                data,
+                {},
+                actor or {"id": staff_id},
+                partial=False,
+                creating=True,
+                fields=writable,
+            )
             self.writer.finish(coll, row)
         except BadRequest as exc:
             raise ValueError(f"invalid {name} record: {exc.errors}") from None

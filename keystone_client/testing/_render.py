@@ -184,7 +184,8 @@ class Renderer:
             "_team": self._team_summary(r["team"]),
             "_assignees": [self._user_summary(u) for u in r["assignees"]],
             "_publications": [
-                self._publication_fields(self.store.db["publications"][p]) for p in r["publications"]
+                self._publication_fields(self.store.db["publications"][p])
+                for p in r["publications"]
             ],
             "_grants": [self._grant_fields(self.store.db["grants"][g]) for g in r["grants"]],
             "_history": self._history("allocation_requests", rid),
@@ -319,4 +320,3 @@ class Renderer:
 
     def _render_feed(self, f: dict[str, Any]) -> dict[str, Any]:
         return {"id": f["id"], "_user": self._user_summary(f["user"]), **f}
-

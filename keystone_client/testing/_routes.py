@@ -138,7 +138,9 @@ class Api:
     def _list(
         self, coll: Collection, path: str, query: dict[str, str], user: dict[str, Any]
     ) -> Result:
-        rows = sort_rows(coll, self.rows(coll, user, query), query.get("_order") or coll.default_order)
+        rows = sort_rows(
+            coll, self.rows(coll, user, query), query.get("_order") or coll.default_order
+        )
         limit = _int(query.get("_limit"), DEFAULT_PAGE_SIZE)
         limit = min(max(limit, 1), self.page_cap)
         offset = max(_int(query.get("_offset"), 0), 0)
@@ -157,7 +159,9 @@ class Api:
                 "count": count,
                 "next": link(offset + limit) if offset + limit < count else None,
                 "previous": link(max(offset - limit, 0)) if offset > 0 else None,
-                "results": [self.renderer.render(coll.name, r) for r in rows[offset : offset + limit]],
+                "results": [
+                    self.renderer.render(coll.name, r) for r in rows[offset : offset + limit]
+                ],
             },
         )
 

@@ -37,7 +37,10 @@ _DERIVED = {("attachments", "name")}
 # Fields the models do not show (write-only), with their kind.
 _WRITE_ONLY = {"password": "str"}
 # Choice labels the server words differently from the enum member names.
-_LABELS = {("notification_type", "RE"): "Upcoming Request Expiration", ("notification_type", "RD"): "Request Past Expiration"}
+_LABELS = {
+    ("notification_type", "RE"): "Upcoming Request Expiration",
+    ("notification_type", "RD"): "Request Past Expiration",
+}
 # Django model names where they differ from the client's model name (404 messages, audit labels).
 _SERVER_MODEL = {"allocations": "ResourceAllocation", "audit_logs": "LogEntry"}
 # The server's default order where it is not by id.
@@ -173,10 +176,7 @@ def _rule(spec: ResourceSpec, server_name: str) -> FieldRule:  # type: ignore[ty
     if default is None and kind in ("m2m", "json"):
         default = []
     required = (
-        not null
-        and default is None
-        and not current_user
-        and (name, server_name) not in _DERIVED
+        not null and default is None and not current_user and (name, server_name) not in _DERIVED
     )
     return FieldRule(
         kind,
@@ -217,8 +217,6 @@ def derive(spec: ResourceSpec) -> Collection:  # type: ignore[type-arg]
         detail="get" in spec.operations,
         staff_only=logs,
     )
-
-
 
 
 def _choices(spec: ResourceSpec, server_name: str) -> dict[str, str]:  # type: ignore[type-arg]

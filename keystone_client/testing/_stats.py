@@ -23,7 +23,9 @@ def _duration(delta: dt.timedelta) -> str:
     return text
 
 
-def request_stats(db: dict[str, dict[int, dict[str, Any]]], rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
+def request_stats(
+    db: dict[str, dict[int, dict[str, Any]]], rows: list[dict[str, Any]], today: dt.date
+) -> dict[str, Any]:
     def day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
 
@@ -68,6 +70,7 @@ def request_stats(db: dict[str, dict[int, dict[str, Any]]], rows: list[dict[str,
         "days_active_average": sum(spans) / len(spans) if spans else None,
     }
 
+
 def grant_stats(rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
     def when(row: dict[str, Any]) -> str:
         start = dt.date.fromisoformat(row["start_date"])
@@ -97,6 +100,7 @@ def grant_stats(rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
         "funding_expired": money(total("expired")),
         "funding_average": money(total() / count if count else Decimal(0)),
     }
+
 
 def publication_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
     reviews = [

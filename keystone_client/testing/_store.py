@@ -129,9 +129,7 @@ class Store:
             "actor_email": user["email"] if user is not None else None,
         }
 
-    def log_request(
-        self, method: str, path: str, status: int, user: dict[str, Any] | None
-    ) -> None:
+    def log_request(self, method: str, path: str, status: int, user: dict[str, Any] | None) -> None:
         """Write one request log entry, as the server's middleware does for every request."""
         pk = self.take_id("request_logs")
         self.db["request_logs"][pk] = {

@@ -206,4 +206,3 @@ class Writer:
         if changes:
             self.store.audit(coll, record["id"], "update", changes, user)
         return Result(200, self.renderer.render(coll.name, record))
-
