@@ -379,6 +379,10 @@ class FakeKeystone:
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         store = self._store
         store.cid = headers.get("X-KEYSTONE-CID")
+        # Links (``next``, ``previous``) name the host the client used, as Django's do.
+        host = headers.get("host")
+        scheme = request.url.scheme if request is not None else "http"
+        self._api.base = f"{scheme}://{host}{self._root}" if host else self.url
         cookies = parse_cookies(headers.get("cookie", ""))
         user, via, refusal = authenticate(store, headers.get("Authorization", ""), cookies)
         try:
