@@ -44,7 +44,11 @@ def test_register_grants(keystone_fake, keystone_client):
     ids = register_grants(keystone_client, "Genomics Lab", ["A", "B", "C"])
     stored = keystone_fake.all("grants")
     assert [g.id for g in stored] == ids
-    assert [(g.title, g.team_id) for g in stored] == [("A", team.id), ("B", team.id), ("C", team.id)]
+    assert [(g.title, g.team_id) for g in stored] == [
+        ("A", team.id),
+        ("B", team.id),
+        ("C", team.id),
+    ]
     keystone_fake.assert_requested("POST", "batch", times=1)
 
 
