@@ -6,6 +6,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
+from ._faults import ERROR_PAGE
+
 if TYPE_CHECKING:
     from ._fake import FakeKeystone
 
@@ -24,9 +28,17 @@ def make_server(
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             content = self.rfile.read(length) if length else b""
-            status, headers, body = fake.serve(
-                self.command, self.path, dict(self.headers.items()), content
-            )
+            try:
+                status, headers, body = fake.serve(
+                    self.command, self.path, httpx.Headers(list(self.headers.items())), content
+                )
+            except httpx.TransportError:
+                # An injected connection error or timeout: hang up without an answer.
+                self.close_connection = True
+                return
+            except Exception:
+                status, headers = 500, [("Content-Type", "text/html")]
+                body = ERROR_PAGE.encode()
             self.send_response(status)
             for name, value in headers:
                 self.send_header(name, value)

@@ -57,6 +57,8 @@ class Api:
             if user is None:
                 return Result(401, _auth.NOT_AUTHENTICATED)
             return _auth.logout(self.store, user)
+        if not _known(path):
+            return Result(404, NOT_FOUND)  # URLs resolve before authentication
         if user is None:
             return Result(401, _auth.NOT_AUTHENTICATED)
         try:
@@ -181,6 +183,17 @@ class Api:
             rows = self.rows(COLLECTIONS["notifications"], user, query)
             return Result(200, {"total": len(rows), "unread": sum(not r["read"] for r in rows)})
         return Result(404, NOT_FOUND)
+
+
+_FIXED = frozenset({"/authentication/whoami/", "/config/", "/batch/"})
+
+
+def _known(path: str) -> bool:
+    """Whether the server has a view at ``path``."""
+    if path in _FIXED or path in CHOICES or path.startswith("/stats/"):
+        return True
+    match = re.fullmatch(r"(/[a-z]+/[a-z-]+/)(?:[^/]+/)?", path)
+    return match is not None and match.group(1) in BY_ENDPOINT
 
 
 def _int(text: str | None, default: int) -> int:
