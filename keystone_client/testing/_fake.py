@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -15,7 +16,7 @@ from ..models import KeystoneModel
 from . import _faults
 from ._auth import authenticate, csrf_failure
 from ._records import RecordMaker
-from ._routes import Api
+from ._routes import Api, not_found_page
 from ._schema import COLLECTIONS
 from ._seed import DEMO_PASSWORD, DEMO_STAFF, DEMO_TOKEN, load_demo
 from ._store import Store
@@ -139,6 +140,20 @@ class FakeKeystone:
         if name not in self._store.passwords:
             raise KeyError(f"the fake has no user {name!r}")
         return {"username": name, "password": self._store.passwords[name]}
+
+    def token_for(self, username: str) -> str:
+        """An API token of a user of the fake (made on first use, the same every time)."""
+        self.credentials(username)  # raises for an unknown user
+        with self._lock:
+            uid = next(
+                u["id"] for u in self._store.db["users"].values() if u["username"] == username
+            )
+            for key, owner in self._store.tokens.items():
+                if owner == uid:
+                    return key
+            key = hashlib.sha1(f"keystone-fake:{username}".encode()).hexdigest()
+            self._store.tokens[key] = uid
+            return key
 
     def client(self, **options: Any) -> KeystoneClient:
         """A `KeystoneClient` mounted on the fake, logged in as its staff user by default.
@@ -399,7 +414,7 @@ class FakeKeystone:
         )
         self.requests.append(record)
         if not path.startswith(self._root + "/"):
-            return Result(404, {"detail": "Not found."}), record
+            return not_found_page(), record
         path = record.path
         for fault in self._faults:
             if fault.matches(method, path):

@@ -23,6 +23,11 @@ VERSION = "1.4.2"
 FORBIDDEN = {"detail": "You do not have permission to perform this action."}
 NOT_FOUND = {"detail": "Not found."}
 DEFAULT_PAGE_SIZE = 100
+NOT_FOUND_PAGE = (
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n'
+    "<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    "</body>\n</html>\n"
+)
 
 
 class Api:
@@ -58,7 +63,7 @@ class Api:
                 return Result(401, _auth.NOT_AUTHENTICATED)
             return _auth.logout(self.store, user)
         if not _known(path):
-            return Result(404, NOT_FOUND)  # URLs resolve before authentication
+            return not_found_page()  # URLs resolve before authentication
         if user is None:
             return Result(401, _auth.NOT_AUTHENTICATED)
         try:
@@ -192,8 +197,15 @@ def _known(path: str) -> bool:
     """Whether the server has a view at ``path``."""
     if path in _FIXED or path in CHOICES or path.startswith("/stats/"):
         return True
-    match = re.fullmatch(r"(/[a-z]+/[a-z-]+/)(?:[^/]+/)?", path)
-    return match is not None and match.group(1) in BY_ENDPOINT
+    match = re.fullmatch(r"(/[a-z]+/[a-z-]+/)(?:([^/]+)/)?", path)
+    if match is None or match.group(1) not in BY_ENDPOINT:
+        return False
+    return match.group(2) is None or BY_ENDPOINT[match.group(1)].detail
+
+
+def not_found_page() -> Result:
+    """Django's answer for a URL no view serves: an HTML page, not JSON."""
+    return Result(404, text=NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")
 
 
 def _int(text: str | None, default: int) -> int:

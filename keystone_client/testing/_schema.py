@@ -42,7 +42,7 @@ _LABELS = {
     ("notification_type", "RD"): "Request Past Expiration",
 }
 # Django model names where they differ from the client's model name (404 messages, audit labels).
-_SERVER_MODEL = {"allocations": "ResourceAllocation", "audit_logs": "LogEntry"}
+_SERVER_MODEL = {"allocations": "ResourceAllocation"}
 # The server's default order where it is not by id.
 _DEFAULT_ORDER = {"task_logs": "-date_done", "feed": "-timestamp"}
 

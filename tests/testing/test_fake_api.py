@@ -92,7 +92,10 @@ def test_missing_records_and_paths_answer_404(run, on, raw):
     with pytest.raises(NotFoundError, match=r"No Grant matches the given query\."):
         run(client.resources.grants.get(99))
     assert raw.get("/research/spaceships/").status_code == 404
-    assert raw.get("/nowhere/").json() == {"detail": "Not found."}
+    nowhere = raw.get("/nowhere/")
+    assert nowhere.headers["Content-Type"].startswith("text/html")
+    assert "<h1>Not Found</h1>" in nowhere.text
+    assert raw.get("/logs/feed/1/").status_code == 404  # the feed has no detail view
 
 
 def test_unsupported_methods_answer_405(raw):

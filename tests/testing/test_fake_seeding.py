@@ -111,3 +111,15 @@ def test_an_unknown_seed_is_refused():
 def test_a_bad_url_is_refused():
     with pytest.raises(ValueError, match="absolute"):
         FakeKeystone("localhost")
+
+
+def test_token_for_gives_each_user_a_stable_token(run, make_client):
+    fake = FakeKeystone()
+    fake.add("users", username="erin")
+    token = fake.token_for("erin")
+    assert fake.token_for("erin") == token
+    assert fake.token_for(fake.username) == fake.token
+    client = make_client(url=fake.url, transport=fake.transport(), token=token)
+    assert run(client.whoami()).username == "erin"
+    with pytest.raises(KeyError):
+        fake.token_for("nobody")
