@@ -7,12 +7,18 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .._filters import LOOKUPS
+from .._filters import DATE, DATETIME, LOOKUPS, NUMBER
 from ._schema import Collection
 from ._wire import BadRequest
 
 __all__ = ["apply_filters", "sort_rows", "typed"]
 
+# Django's form field messages for a filter value it cannot parse.
+_INVALID = {
+    NUMBER: "Enter a number.",
+    DATE: "Enter a valid date.",
+    DATETIME: "Enter a valid date/time.",
+}
 _DATE_PARTS = ("year", "month", "day", "week", "week_day", "hour", "minute", "second")
 
 
@@ -112,7 +118,7 @@ def apply_filters(
         try:
             rows = [row for row in rows if matches(row.get(name), lookup, text)]
         except (InvalidOperation, ValueError):
-            raise BadRequest({key: ["Enter a valid value."]}) from None
+            raise BadRequest({key: [_INVALID.get(kind, "Enter a valid value.")]}) from None
     search = query.get("_search")
     if search:
         needle = search.lower()

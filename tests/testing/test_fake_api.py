@@ -33,7 +33,9 @@ def test_unknown_query_parameters_and_orderings_are_ignored(raw):
 def test_a_bad_filter_value_answers_400(raw):
     answer = raw.get("/research/grants/", params={"amount__gt": "lots"})
     assert answer.status_code == 400
-    assert answer.json() == {"amount__gt": ["Enter a valid value."]}
+    assert answer.json() == {"amount__gt": ["Enter a number."]}
+    dated = raw.get("/research/grants/", params={"start_date__gte": "soon"})
+    assert dated.json() == {"start_date__gte": ["Enter a valid date."]}
 
 
 def test_pages_are_capped_and_linked(fake, raw):
