@@ -9,7 +9,9 @@ How a block runs:
   (``keystone_client.testing``),
   in order, like a reader working down the page: a later block may use the ``client`` made
   by an earlier one. Running one test alone first runs the blocks above it.
-- The fake is installed with respx at ``http://localhost:8000``; any other request fails.
+- The fake is installed with respx at ``http://localhost:8000``; requests to
+  ``http://127.0.0.1:<port>`` (a fake an example serves itself) go through; any other
+  request fails.
 - ``KEYSTONE_URL``, ``KEYSTONE_USERNAME`` and ``KEYSTONE_PASSWORD`` are set to the fake
   server's (every other ``KEYSTONE_*`` variable is removed), and the working directory is a
   fresh temporary directory per file holding a small ``proposal.pdf`` for upload examples.
@@ -373,6 +375,8 @@ def _mounted(fake: FakeKeystone) -> Iterator[None]:
 
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
         router.route(url__startswith=BASE_URL).mock(side_effect=serve)
+        # Fakes an example serves over HTTP itself (serve_in_thread) are reached for real.
+        router.route(url__startswith="http://127.0.0.1:").pass_through()
         yield
 
 

@@ -84,3 +84,22 @@ def test_the_command_line_explains_a_busy_port(served):
     )
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_the_readme_examples_run_against_the_demo_server(served, monkeypatch, tmp_path):
+    from ..test_docs_examples import ROOT, collect, execute, skip_reason
+
+    fake, url = served
+    monkeypatch.chdir(tmp_path)
+    for name in ("TOKEN", "TIMEOUT", "VERIFY_SSL", "MAX_RETRIES", "PAGE_SIZE"):
+        monkeypatch.delenv(f"KEYSTONE_{name}", raising=False)
+    monkeypatch.setenv("KEYSTONE_URL", url)
+    monkeypatch.setenv("KEYSTONE_USERNAME", fake.username)
+    monkeypatch.setenv("KEYSTONE_PASSWORD", fake.password)
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    blocks = [b for b in collect(ROOT / "README.md") if not skip_reason(b)]
+    assert blocks
+    for block in blocks:
+        block.code = block.code.replace("http://localhost:8000", url)
+        execute(block, namespace)
+    assert any(r.path == "/research/grants/" and r.method == "POST" for r in fake.requests)
