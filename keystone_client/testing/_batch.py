@@ -25,7 +25,13 @@ class _RefError(Exception):
         self.reason = reason
 
 
-def run_batch(store: Store, payload: Any, files: dict[str, Upload], route: Route) -> Result:
+def run_batch(
+    store: Store,
+    payload: Any,
+    files: dict[str, Upload],
+    route: Route,
+    known: Callable[[str], bool],
+) -> Result:
     """Run a batch job; any failing step rolls every step back and answers 422."""
     if isinstance(payload, dict) and isinstance(payload.get("job"), str):
         try:
@@ -40,7 +46,7 @@ def run_batch(store: Store, payload: Any, files: dict[str, Upload], route: Route
         raise BadRequest({"job": {"actions": ["This field is required."]}})
     snapshot = store.snapshot()
     try:
-        answer = _run_steps(actions, files, route)
+        answer = _run_steps(actions, files, route, known)
     except Exception:
         store.restore(snapshot)
         raise
@@ -49,7 +55,9 @@ def run_batch(store: Store, payload: Any, files: dict[str, Upload], route: Route
     return answer
 
 
-def _run_steps(actions: list[Any], files: dict[str, Upload], route: Route) -> Result:
+def _run_steps(
+    actions: list[Any], files: dict[str, Upload], route: Route, known: Callable[[str], bool]
+) -> Result:
     results: list[dict[str, Any]] = []
     by_ref: dict[str, Any] = {}
     for index, action in enumerate(actions, start=1):
@@ -63,16 +71,20 @@ def _run_steps(actions: list[Any], files: dict[str, Upload], route: Route) -> Re
         except _RefError as exc:
             detail = f'Cannot resolve reference "{exc.token}": {exc.reason}'
             return Result(422, {"detail": detail, "token": exc.token})
-        path = "/" + str(path).strip("/") + "/"
+        path = str(path)
         step_files = {k: v for k, v in (body or {}).items() if isinstance(v, Upload)}
         step_body = {k: v for k, v in (body or {}).items() if not isinstance(v, Upload)}
         query = {k: str(v) for k, v in params.items()}
-        try:
-            outcome = route(
-                method, path, query, step_body if body is not None else None, step_files
-            )
-        except BadRequest as exc:
-            outcome = Result(400, exc.errors)
+        if not known(path):
+            # The server resolves a step's path as given: no slash is added.
+            outcome = Result(404, {"detail": f"No route matched: {path}"})
+        else:
+            try:
+                outcome = route(
+                    method, path, query, step_body if body is not None else None, step_files
+                )
+            except BadRequest as exc:
+                outcome = Result(400, exc.errors)
         step_body_out = outcome.body if outcome.body is not None else {}
         if outcome.status >= 400:
             detail = f"Step #{index} ({method} {path}) failed with status {outcome.status}"

@@ -81,6 +81,7 @@ class Api:
                     payload,
                     files,
                     lambda m, p, q, b, f: self.route(m, p, q, b, f, user),
+                    _known,
                 )
             return self._collection(method, path, query, payload, files, user)
         except BadRequest as exc:

@@ -208,10 +208,10 @@ def test_multipart_uploads(run, on, tmp_path):
 def test_batch_dry_runs_and_rollbacks_keep_nothing(fake, raw):
     job = {
         "actions": [
-            {"ref": "t", "method": "POST", "path": "users/teams/", "payload": {"name": "New"}},
+            {"ref": "t", "method": "POST", "path": "/users/teams/", "payload": {"name": "New"}},
             {
                 "method": "POST",
-                "path": "research/grants/",
+                "path": "/research/grants/",
                 "payload": {
                     "title": "G",
                     "agency": "A",
@@ -231,7 +231,7 @@ def test_batch_dry_runs_and_rollbacks_keep_nothing(fake, raw):
     assert failed.status_code == 422
     assert failed.json()["step"] == 2
     assert len(fake.all("teams")) == 3
-    bad_ref = {"actions": [{"method": "GET", "path": "users/teams/@ref{x.id}/"}]}
+    bad_ref = {"actions": [{"method": "GET", "path": "/users/teams/@ref{x.id}/"}]}
     assert raw.post("/batch/", json={"job": bad_ref}).json()["token"] == "@ref{x.id}"
     done = raw.post("/batch/", json={"job": job})
     assert done.status_code == 200
@@ -243,7 +243,7 @@ def test_batch_with_files(fake, raw):
         "actions": [
             {
                 "method": "POST",
-                "path": "allocations/attachments/",
+                "path": "/allocations/attachments/",
                 "payload": {"file": "@file{doc}", "request": 1},
             }
         ]
@@ -255,3 +255,11 @@ def test_batch_with_files(fake, raw):
     )
     assert answer.status_code == 200
     assert answer.json()["results"][0]["body"]["name"] == "doc.pdf"
+
+
+def test_a_batch_step_path_is_resolved_as_given(raw):
+    job = {"actions": [{"method": "GET", "path": "research/grants/"}]}
+    answer = raw.post("/batch/", json={"job": job})
+    assert answer.status_code == 422
+    assert answer.json()["body"] == {"detail": "No route matched: research/grants/"}
+    assert answer.json()["detail"] == "Step #1 (GET research/grants/) failed with status 404"

@@ -49,17 +49,17 @@ BODIES: dict[str, Any] = {
         "job": {
             "dry_run": True,
             "actions": [
-                {"ref": "g", "method": "POST", "path": "research/grants/", "payload": GRANT}
+                {"ref": "g", "method": "POST", "path": "/research/grants/", "payload": GRANT}
             ],
         }
     },
     "batch_step_failure_422": {
         "job": {
-            "actions": [{"method": "POST", "path": "research/grants/", "payload": {"title": ""}}]
+            "actions": [{"method": "POST", "path": "/research/grants/", "payload": {"title": ""}}]
         }
     },
     "batch_bad_ref_422": {
-        "job": {"actions": [{"method": "GET", "path": "research/grants/@ref{missing.id}/"}]}
+        "job": {"actions": [{"method": "GET", "path": "/research/grants/@ref{missing.id}/"}]}
     },
 }
 #: Keys whose values are data (audit changes, choice codes), not structure.
