@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import mimetypes
+import os
+from pathlib import Path
 from typing import Any
 
 from ._schema import COLLECTIONS, Collection, FieldRule
@@ -51,6 +54,9 @@ class RecordMaker:
         if unknown:
             raise ValueError(f"{name} have no field {unknown[0]!r}")
         data = {k: v for k, v in given.items() if k in writable}
+        for field, rule in writable.items():
+            if rule.kind == "file" and field in data:
+                data[field] = _upload(data[field])
         for field, rule in writable.items():
             if field in data:
                 continue
@@ -148,6 +154,22 @@ class RecordMaker:
         }
         self.store.db["task_logs"][pk] = row
         return row
+
+
+def _upload(value: Any) -> Any:
+    """A file given to add(): an Upload, a path to read, bytes, or just a file name."""
+    if isinstance(value, os.PathLike):
+        path = Path(value)
+        return Upload(path.name, path.read_bytes(), _content_type(path.name))
+    if isinstance(value, bytes):
+        return Upload("upload.txt", value, "text/plain")
+    if isinstance(value, str):
+        return Upload(Path(value).name, b"", _content_type(value))
+    return value
+
+
+def _content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "text/plain"
 
 
 def _id_of(value: Any) -> Any:

@@ -123,3 +123,22 @@ def test_token_for_gives_each_user_a_stable_token(run, make_client):
     assert run(client.whoami()).username == "erin"
     with pytest.raises(KeyError):
         fake.token_for("nobody")
+
+
+def test_attachments_take_a_path_bytes_or_a_file_name(tmp_path):
+    fake = FakeKeystone()
+    proposal = tmp_path / "proposal.pdf"
+    proposal.write_bytes(b"%PDF-1.4")
+    from_path = fake.add("attachments", file=proposal)
+    from_bytes = fake.add("attachments", file=b"notes", request=from_path.request_id)
+    from_name = fake.add("attachments", file="data.csv", name="Data")
+    default = fake.add("attachments")
+    assert [a.name for a in (from_path, from_bytes, from_name)] == [
+        "proposal.pdf",
+        "upload.txt",
+        "Data",
+    ]
+    assert from_bytes.request_id == from_path.request_id
+    assert default.file.startswith("allocations/file-")
+    with pytest.raises(ValueError, match="not allowed"):
+        fake.add("attachments", file="photo.gif")
