@@ -419,7 +419,10 @@ class FakeKeystone:
         for fault in self._faults:
             if fault.matches(method, path):
                 return fault.fire(request or httpx.Request(method, self.url + target)), record
-        result = self._answer(method, path, query, payload, files, user, via, refusal, headers)
+        csrf = headers.get("X-CSRFToken")
+        if via == "session" and csrf_failure(method, path, csrf, cookies):
+            refusal = refusal or Result(403, {"detail": "CSRF Failed: CSRF token missing."})
+        result = self._answer(method, path, query, payload, files, user, refusal)
         store.log_request(method, path, result.status, user)
         return result, record
 
@@ -431,20 +434,16 @@ class FakeKeystone:
         payload: Any,
         files: dict[str, Upload],
         user: dict[str, Any] | None,
-        via: str | None,
         refusal: Result | None,
-        headers: Mapping[str, str],
     ) -> Result:
-        if refusal is not None:
+        """The answer after authentication: refusal, throttle, bad JSON, or the view's."""
+        if refusal is not None:  # authentication (token, CSRF) comes before throttling
             return refusal
         if self._throttle is not None:
             who = f"user:{user['id']}" if user is not None else "anonymous"
             throttled = self._throttle.check(who)
             if throttled is not None:
                 return throttled
-        cookies = parse_cookies(headers.get("cookie", ""))
-        if via == "session" and csrf_failure(method, path, headers.get("X-CSRFToken"), cookies):
-            return Result(403, {"detail": "CSRF Failed: CSRF token missing."})
         if payload is ValueError:
             return Result(400, {"detail": "JSON parse error - Expecting value"})
         return self._api.route(method, path, query, payload, files, user)
