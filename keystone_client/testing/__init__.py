@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._fake import FakeKeystone, FakeKeystoneError, FakeRequest
+    from ._fake import FakeKeystone, FakeKeystoneError
     from ._faults import Fault
     from ._http import serve_in_thread
+    from ._serving import FakeRequest
     from ._transport import FakeTransport
 
 __all__ = [
@@ -27,7 +28,7 @@ __all__ = [
 _HOMES = {
     "FakeKeystone": "._fake",
     "FakeKeystoneError": "._fake",
-    "FakeRequest": "._fake",
+    "FakeRequest": "._serving",
     "FakeTransport": "._transport",
     "Fault": "._faults",
     "serve_in_thread": "._http",

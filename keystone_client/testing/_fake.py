@@ -6,21 +6,18 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from ..models import KeystoneModel
 from . import _faults
-from ._auth import authenticate, csrf_failure
 from ._records import RecordMaker
-from ._routes import Api, not_found_page
+from ._routes import Api
 from ._schema import COLLECTIONS
 from ._seed import DEMO_PASSWORD, DEMO_STAFF, DEMO_TOKEN, load_demo
+from ._serving import FakeRequest, Front
 from ._store import Store
-from ._wire import Result, Upload, parse_body, parse_cookies
 
 if TYPE_CHECKING:
     from .._client import AsyncKeystoneClient, KeystoneClient
@@ -36,31 +33,6 @@ SEEDS = ("demo",)
 
 class FakeKeystoneError(RuntimeError):
     """A request the fake cannot serve at all, such as one sent to another host."""
-
-
-@dataclass
-class FakeRequest:
-    """One request the fake received.
-
-    Attributes:
-        method: HTTP method, upper case.
-        path: Path relative to the API root, with slashes (``/research/grants/``).
-        query: Query parameters (the last value of a repeated one).
-        body: The decoded JSON body, the form fields of a multipart body (uploads as their
-            file names), or None.
-        user: Username of the authenticated user, or None.
-        cid: The ``X-KEYSTONE-CID`` correlation id sent, or None.
-        status: The status answered (None when an injected connection error or timeout
-            was raised instead).
-    """
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    user: str | None
-    cid: str | None
-    status: int | None = None
 
 
 class FakeKeystone:
@@ -101,9 +73,8 @@ class FakeKeystone:
         self._store = Store()
         self._api = Api(self._store, self._origin + self._root)
         self._records = RecordMaker(self._store, self._api.writer)
-        self._faults: list[_faults.Fault] = []
-        self._throttle: _faults.Throttle | None = None
-        self.requests: list[FakeRequest] = []
+        self._front = Front(self._store, self._api, self._origin, self._root)
+        self.requests: list[FakeRequest] = self._front.requests
         self.page_cap = page_cap
         if seed == "demo":
             load_demo(self._store)
@@ -284,13 +255,13 @@ class FakeKeystone:
 
     def _add_fault(self, fault: _faults.Fault) -> _faults.Fault:
         with self._lock:
-            self._faults.append(fault)
+            self._front.faults.append(fault)
         return fault
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""
         with self._lock:
-            self._faults.clear()
+            self._front.faults.clear()
 
     def expire_sessions(self) -> None:
         """Forget every session, as when the server's session age passes."""
@@ -302,7 +273,9 @@ class FakeKeystone:
 
         Over the rate the fake answers 429 with ``Retry-After`` before the view runs.
         """
-        self._throttle = None if rate is None else _faults.Throttle(rate, per, self.now)
+        throttle = None if rate is None else _faults.Throttle(rate, per, self.now)
+        with self._lock:
+            self._front.throttle = throttle
 
     def now(self) -> float:
         """The throttle's clock: ``clock()`` plus every `advance`."""
@@ -376,82 +349,7 @@ class FakeKeystone:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         """Serve a request given as method, path with query, headers and body."""
         with self._lock:
-            result, record = self._serve(method.upper(), target, headers, content, request)
+            result, record = self._front.serve(method.upper(), target, headers, content, request)
             record.status = result.status
             body, out_headers = result.encode()
             return result.status, out_headers, body
-
-    def _serve(
-        self,
-        method: str,
-        target: str,
-        headers: Mapping[str, str],
-        content: bytes,
-        request: httpx.Request | None,
-    ) -> tuple[Result, FakeRequest]:
-        split = urlsplit(target)
-        path = split.path
-        query = dict(parse_qsl(split.query, keep_blank_values=True))
-        store = self._store
-        store.cid = headers.get("X-KEYSTONE-CID")
-        # Links (``next``, ``previous``) name the host the client used, as Django's do.
-        host = headers.get("host")
-        scheme = request.url.scheme if request is not None else "http"
-        self._api.base = f"{scheme}://{host}{self._root}" if host else self.url
-        cookies = parse_cookies(headers.get("cookie", ""))
-        user, via, refusal = authenticate(store, headers.get("Authorization", ""), cookies)
-        try:
-            payload, files = parse_body(headers.get("Content-Type", ""), content)
-        except ValueError:
-            payload, files = ValueError, {}
-        record = FakeRequest(
-            method=method,
-            path=path[len(self._root) :] if path.startswith(self._root + "/") else path,
-            query=query,
-            body=_shown_body(payload, files),
-            user=user["username"] if user is not None else None,
-            cid=store.cid,
-        )
-        self.requests.append(record)
-        if not path.startswith(self._root + "/"):
-            return not_found_page(), record
-        path = record.path
-        for fault in self._faults:
-            if fault.matches(method, path):
-                return fault.fire(request or httpx.Request(method, self.url + target)), record
-        csrf = headers.get("X-CSRFToken")
-        if via == "session" and csrf_failure(method, path, csrf, cookies):
-            refusal = refusal or Result(403, {"detail": "CSRF Failed: CSRF token missing."})
-        result = self._answer(method, path, query, payload, files, user, refusal)
-        store.log_request(method, path, result.status, user)
-        return result, record
-
-    def _answer(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        payload: Any,
-        files: dict[str, Upload],
-        user: dict[str, Any] | None,
-        refusal: Result | None,
-    ) -> Result:
-        """The answer after authentication: refusal, throttle, bad JSON, or the view's."""
-        if refusal is not None:  # authentication (token, CSRF) comes before throttling
-            return refusal
-        if self._throttle is not None:
-            who = f"user:{user['id']}" if user is not None else "anonymous"
-            throttled = self._throttle.check(who)
-            if throttled is not None:
-                return throttled
-        if payload is ValueError:
-            return Result(400, {"detail": "JSON parse error - Expecting value"})
-        return self._api.route(method, path, query, payload, files, user)
-
-
-def _shown_body(payload: Any, files: dict[str, Upload]) -> Any:
-    if payload is ValueError:
-        return None
-    if not files:
-        return payload
-    return {**(payload or {}), **{name: upload.filename for name, upload in files.items()}}
