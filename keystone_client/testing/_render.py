@@ -19,8 +19,11 @@ class Renderer:
 
     def render(self, name: str, row: dict[str, Any]) -> dict[str, Any]:
         """Return the JSON of one record of collection ``name``."""
-        renderer: Callable[[dict[str, Any]], dict[str, Any]] = getattr(self, f"_render_{name}")
-        return renderer(row)
+        renderer: Callable[[dict[str, Any]], dict[str, Any]] | None = getattr(
+            self, f"_render_{name}", None
+        )
+        # A collection declared after this module was written is served as stored.
+        return dict(row) if renderer is None else renderer(row)
 
     def user_summary(self, uid: int | None) -> dict[str, Any] | None:
         """The nested summary of a user."""

@@ -263,3 +263,10 @@ def test_a_batch_step_path_is_resolved_as_given(raw):
     assert answer.status_code == 422
     assert answer.json()["body"] == {"detail": "No route matched: research/grants/"}
     assert answer.json()["detail"] == "Step #1 (GET research/grants/) failed with status 404"
+
+
+def test_a_collection_without_its_own_renderer_is_served_as_stored():
+    from keystone_client.testing._render import Renderer
+    from keystone_client.testing._store import Store
+
+    assert Renderer(Store()).render("gadgets", {"id": 1, "size": 2}) == {"id": 1, "size": 2}
