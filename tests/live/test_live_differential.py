@@ -1,12 +1,14 @@
 """One scenario against the fake and the real server: the answers must agree.
 
 The scenario creates its own team and grants (and deletes them), so the counts it compares
-do not depend on either side's data. Compared: every status, the keys of every JSON body (and
+do not depend on either side's data. A second scenario compares a non-staff user's answers
+(``KEYSTONE_TEST_MEMBER_USERNAME`` / ``KEYSTONE_TEST_MEMBER_PASSWORD``; dan on the fake). Compared: every status, the keys of every JSON body (and
 of the first record of a list), counts, and DRF error bodies word for word.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -134,3 +136,35 @@ def test_the_fake_and_the_server_agree(real: Side, fake_side: Side) -> None:
     ):
         assert (step, fake_status) == (step, status)
         assert (step, fake_body) == (step, body)
+
+
+MEMBER_VARS = ("KEYSTONE_TEST_MEMBER_USERNAME", "KEYSTONE_TEST_MEMBER_PASSWORD")
+
+
+def member_scenario(side: Side) -> None:
+    side.call("whoami", "GET", "/authentication/whoami/")
+    side.call("audit logs", "GET", "/logs/audit/")
+    side.call("request logs", "GET", "/logs/requests/")
+    side.call("feed", "GET", "/logs/feed/")
+    side.call("create cluster", "POST", "/allocations/clusters/", json={"name": "mine"})
+    side.call("create user", "POST", "/users/users/", json={"username": "x", "password": "y"})
+    side.call("choices", "GET", "/users/membership-choices/role/")
+
+
+def test_the_fake_and_the_server_agree_for_a_member(live_settings: dict[str, str]) -> None:
+    missing = [name for name in MEMBER_VARS if not os.environ.get(name)]
+    if missing:
+        pytest.skip(f"set {', '.join(missing)} (a non-staff user) to compare member answers")
+    with httpx.Client(base_url=live_settings["url"], timeout=30) as http:
+        real = Side(http, *(os.environ[name] for name in MEMBER_VARS))
+        fake = FakeKeystone(seed="demo")
+        with httpx.Client(base_url=fake.url, transport=fake.transport()) as fake_http:
+            member = Side(fake_http, **fake.credentials("dan"))
+            member_scenario(real)
+            member_scenario(member)
+    assert [(s, status) for s, status, _ in member.log] == [
+        (s, status) for s, status, _ in real.log
+    ]
+    for (step, _, body), (_, _, fake_body) in zip(real.log, member.log, strict=True):
+        if isinstance(body, dict) and "detail" in body:
+            assert (step, fake_body) == (step, body)
