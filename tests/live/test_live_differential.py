@@ -1,9 +1,10 @@
 """One scenario against the fake and the real server: the answers must agree.
 
 The scenario creates its own team and grants (and deletes them), so the counts it compares
-do not depend on either side's data. A second scenario compares a non-staff user's answers
-(``KEYSTONE_TEST_MEMBER_USERNAME`` / ``KEYSTONE_TEST_MEMBER_PASSWORD``; dan on the fake). Compared: every status, the keys of every JSON body (and
-of the first record of a list), counts, and DRF error bodies word for word.
+do not depend on either side's data. Compared: every status, the keys of every JSON body (and
+of the first record of a list), counts, and DRF error bodies word for word. A second scenario
+compares a non-staff user's answers (``KEYSTONE_TEST_MEMBER_USERNAME`` and
+``KEYSTONE_TEST_MEMBER_PASSWORD``; dan on the fake).
 """
 
 from __future__ import annotations
