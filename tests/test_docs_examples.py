@@ -5,10 +5,13 @@ Each fenced ``python`` block is one test, with the id ``<file>:<line of the open
 
 How a block runs:
 
-- The blocks of one file share one namespace and one `FakeServer` (``tests/fake_server.py``),
+- The blocks of one file share one namespace and one demo `FakeKeystone`
+  (``keystone_client.testing``),
   in order, like a reader working down the page: a later block may use the ``client`` made
   by an earlier one. Running one test alone first runs the blocks above it.
-- The server is installed with respx at ``http://localhost:8000``; any other request fails.
+- The fake is installed with respx at ``http://localhost:8000``; requests to
+  ``http://127.0.0.1:<port>`` (a fake an example serves itself) go through; any other
+  request fails.
 - ``KEYSTONE_URL``, ``KEYSTONE_USERNAME`` and ``KEYSTONE_PASSWORD`` are set to the fake
   server's (every other ``KEYSTONE_*`` variable is removed), and the working directory is a
   fresh temporary directory per file holding a small ``proposal.pdf`` for upload examples.
@@ -45,11 +48,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import respx
 
 from keystone_client import AsyncKeystoneClient, KeystoneClient
+from keystone_client.testing import FakeKeystone
 
-from .fake_server import BASE_URL, PASSWORD, USERNAME, FakeServer
+BASE_URL = "http://localhost:8000"
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
@@ -314,7 +320,7 @@ class Page:
 
     path: str
     workdir: Path
-    server: FakeServer = field(default_factory=FakeServer)
+    server: FakeKeystone = field(default_factory=lambda: FakeKeystone(BASE_URL, seed="demo"))
     namespace: dict[str, Any] = field(default_factory=lambda: {"__name__": "__main__"})
     done: set[int] = field(default_factory=set)
 
@@ -360,12 +366,29 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Page]]
 
 
 @contextlib.contextmanager
-def _environment() -> Iterator[None]:
+def _mounted(fake: FakeKeystone) -> Iterator[None]:
+    """Route every httpx request to ``BASE_URL`` to the fake; any other request fails."""
+    transport = fake.transport()
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        return transport.handle_request(request)
+
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        router.route(url__startswith=BASE_URL).mock(side_effect=serve)
+        # Fakes an example serves over HTTP itself (serve_in_thread) are reached for real.
+        router.route(url__startswith="http://127.0.0.1:").pass_through()
+        yield
+
+
+@contextlib.contextmanager
+def _environment(fake: FakeKeystone) -> Iterator[None]:
     """Point KEYSTONE_* at the fake server; restore the whole environment afterwards."""
     saved = os.environ.copy()
     for name in [n for n in os.environ if n.startswith("KEYSTONE_")]:
         del os.environ[name]
-    os.environ.update(KEYSTONE_URL=BASE_URL, KEYSTONE_USERNAME=USERNAME, KEYSTONE_PASSWORD=PASSWORD)
+    os.environ.update(
+        KEYSTONE_URL=BASE_URL, KEYSTONE_USERNAME=fake.username, KEYSTONE_PASSWORD=fake.password
+    )
     try:
         yield
     finally:
@@ -400,7 +423,7 @@ def test_example(
         (workdir / "proposal.pdf").write_bytes(b"%PDF-1.4\n% an example proposal\n%%EOF\n")
         page = pages[block.path] = Page(block.path, workdir)
     monkeypatch.chdir(page.workdir)
-    with _environment(), page.server.mock(), _logging_restored():
+    with _environment(page.server), _mounted(page.server), _logging_restored():
         page.run_through(block)
 
 

@@ -1,0 +1,101 @@
+"""What a non-staff user may see and change, as the server's permission classes decide.
+
+Staff see and change everything. Everyone else:
+
+- users, teams, memberships, clusters: read by all; users change only their own record,
+  team owners and admins change their team and its memberships, clusters are staff-only;
+- grants and publications: read and written by members of their team;
+- allocation requests and attachments: read by team members, created by team owners and
+  admins; allocations and reviews: read by team members, written by staff;
+- comments: team members read the public ones and create public ones;
+- notifications and preferences: each user's own (notifications even for staff);
+- logs: staff only (the whole collection answers 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._schema import Collection
+from ._store import Store
+
+__all__ = ["can_write", "visible"]
+
+_TEAM_SCOPED = frozenset({"grants", "publications", "allocation_requests"})
+_REQUEST_SCOPED = frozenset({"allocations", "allocation_reviews", "comments", "attachments"})
+_OWNED = frozenset({"notifications", "preferences"})
+_ADMIN_ROLES = frozenset({"OW", "AD"})
+
+
+def _teams(store: Store, user: dict[str, Any], roles: frozenset[str] | None = None) -> set[int]:
+    return {
+        m["team"]
+        for m in store.db["memberships"].values()
+        if m["user"] == user["id"] and (roles is None or m["role"] in roles)
+    }
+
+
+def _team_of(store: Store, coll: Collection, row: dict[str, Any]) -> Any:
+    if coll.name in _REQUEST_SCOPED:
+        request = store.db["allocation_requests"].get(_as_id(row.get("request")) or 0, {})
+        return request.get("team")
+    if coll.name == "teams":
+        return row.get("id")
+    return row.get("team")
+
+
+def _as_id(value: Any) -> int | None:
+    text = str(value)
+    return int(text) if text.isdigit() else None
+
+
+def visible(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether ``user`` may read ``row``."""
+    if coll.name == "notifications":  # everyone, staff too, sees only their own
+        return bool(row.get("user") == user["id"])
+    if user["is_staff"]:
+        return True
+    if coll.name in _OWNED:
+        return bool(row.get("user") == user["id"])
+    if coll.name == "comments" and row.get("private"):
+        return False
+    if coll.name in _TEAM_SCOPED or coll.name in _REQUEST_SCOPED:
+        return _team_of(store, coll, row) in _teams(store, user)
+    return True
+
+
+def can_write(
+    store: Store,
+    coll: Collection,
+    user: dict[str, Any],
+    method: str,
+    record: dict[str, Any] | None,
+    payload: Any,
+) -> bool:
+    """Whether ``user`` may send ``method`` to the list (``record`` None) or a record."""
+    if user["is_staff"]:
+        return True
+    data = payload if isinstance(payload, dict) else {}
+    row = record if record is not None else data
+    name = coll.name
+    if name == "users":
+        return record is not None and record["id"] == user["id"] and method != "DELETE"
+    if name in _OWNED:
+        return record is None or record.get("user") == user["id"]
+    if name == "teams":
+        return record is None or record["id"] in _teams(store, user, _ADMIN_ROLES)
+    if name == "memberships":
+        if record is not None and method == "DELETE" and record["user"] == user["id"]:
+            return True
+        return _as_id(row.get("team")) in _teams(store, user, _ADMIN_ROLES)
+    if name in ("grants", "publications"):
+        return _as_id(_team_of(store, coll, row)) in _teams(store, user)
+    if name in ("allocation_requests", "attachments"):
+        if record is not None:
+            return False
+        return _as_id(_team_of(store, coll, row)) in _teams(store, user, _ADMIN_ROLES)
+    if name == "comments":
+        if record is not None or str(data.get("private", "")).lower() in ("true", "1"):
+            return False
+        return _as_id(_team_of(store, coll, row)) in _teams(store, user)
+    return False  # clusters, allocations, reviews: staff only

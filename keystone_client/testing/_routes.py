@@ -1,0 +1,238 @@
+"""Which handler answers a request: authentication, server information, collections, batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from . import _auth, _stats
+from ._batch import run_batch
+from ._filtering import apply_filters, sort_rows
+from ._permissions import can_write, visible
+from ._render import Renderer
+from ._schema import BY_ENDPOINT, CHOICES, COLLECTIONS, Collection
+from ._store import Store
+from ._wire import BadRequest, Result, Upload
+from ._writes import ALLOWED_FILE_TYPES, Writer
+
+__all__ = ["FORBIDDEN", "VERSION", "Api"]
+
+VERSION = "1.4.2"
+FORBIDDEN = {"detail": "You do not have permission to perform this action."}
+NOT_FOUND = {"detail": "Not found."}
+DEFAULT_PAGE_SIZE = 100
+NOT_FOUND_PAGE = (
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n'
+    "<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    "</body>\n</html>\n"
+)
+
+
+class Api:
+    """Answers one authenticated (or anonymous) request from the store."""
+
+    def __init__(self, store: Store, base: str) -> None:
+        self.store = store
+        self.base = base  # "http://localhost:8000", for ``next`` and ``previous`` links
+        self.renderer = Renderer(store)
+        self.writer = Writer(store, self.renderer)
+        self.page_cap = 1000
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        payload: Any,
+        files: dict[str, Upload],
+        user: dict[str, Any] | None,
+    ) -> Result:
+        """Answer a request whose path is relative to the API root (``/research/grants/``)."""
+        if path == "/version/":
+            return Result(200, text=VERSION)
+        if path == "/health/json/":
+            return Result(200, _health())
+        if path == "/health/":
+            return Result(200, text="OK")
+        if path == "/authentication/login/" and method == "POST":
+            return _auth.login(self.store, self.renderer, payload)
+        if path == "/authentication/logout/" and method == "POST":
+            if user is None:
+                return Result(401, _auth.NOT_AUTHENTICATED)
+            return _auth.logout(self.store, user)
+        if not _known(path):
+            return not_found_page()  # URLs resolve before authentication
+        if user is None:
+            return Result(401, _auth.NOT_AUTHENTICATED)
+        try:
+            if path == "/authentication/whoami/" and method == "GET":
+                return Result(200, self.renderer.render("users", user))
+            if path == "/config/" and method == "GET":
+                return Result(200, _config())
+            if path in CHOICES and method == "GET":
+                return Result(200, dict(CHOICES[path]))
+            if path.startswith("/stats/") and method == "GET":
+                return self._stats(path, query, user)
+            if path == "/batch/" and method == "POST":
+                return run_batch(
+                    self.store,
+                    payload,
+                    files,
+                    lambda m, p, q, b, f: self.route(m, p, q, b, f, user),
+                    _known,
+                )
+            return self._collection(method, path, query, payload, files, user)
+        except BadRequest as exc:
+            return Result(400, exc.errors)
+
+    # -- collections -------------------------------------------------------------------------
+
+    def rows(
+        self, coll: Collection, user: dict[str, Any], query: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """The records ``user`` sees, narrowed by the query's filters and search."""
+        if coll.name == "feed":
+            rows = self.store.feed_rows()
+        else:
+            rows = list(self.store.db[coll.name].values())
+        rows = [row for row in rows if visible(self.store, coll, user, row)]
+        return apply_filters(coll, rows, query)
+
+    def _collection(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        payload: Any,
+        files: dict[str, Upload],
+        user: dict[str, Any],
+    ) -> Result:
+        match = re.fullmatch(r"(/[a-z]+/[a-z-]+/)(?:([^/]+)/)?", path)
+        coll = BY_ENDPOINT.get(match.group(1)) if match else None
+        if match is None or coll is None:
+            return Result(404, NOT_FOUND)
+        pk = match.group(2)
+        if pk is not None and not coll.detail:
+            return Result(404, NOT_FOUND)
+        allowed = coll.methods if pk is not None else coll.methods & {"GET", "POST"}
+        if method not in allowed:
+            return Result(405, {"detail": f'Method "{method}" not allowed.'})
+        if coll.staff_only and not user["is_staff"]:
+            return Result(403, FORBIDDEN)
+        if pk is None:
+            if method == "GET":
+                return self._list(coll, path, query, user)
+            if not can_write(self.store, coll, user, method, None, payload):
+                return Result(403, FORBIDDEN)
+            return self.writer.create(coll, payload, files, user)
+        record = self.store.db[coll.name].get(int(pk)) if pk.isdigit() else None
+        if record is None:
+            return Result(404, {"detail": f"No {coll.model_name} matches the given query."})
+        if not visible(self.store, coll, user, record):
+            # Lists are scoped to the user; a record outside the scope is refused, not hidden.
+            return Result(403, FORBIDDEN)
+        if method == "GET":
+            return Result(200, self.renderer.render(coll.name, record))
+        if not can_write(self.store, coll, user, method, record, payload):
+            return Result(403, FORBIDDEN)
+        if method == "DELETE":
+            self.store.audit(coll, record["id"], "delete", {}, user)
+            del self.store.db[coll.name][record["id"]]
+            return Result(204)
+        return self.writer.update(coll, record, payload, files, user, partial=method == "PATCH")
+
+    def _list(
+        self, coll: Collection, path: str, query: dict[str, str], user: dict[str, Any]
+    ) -> Result:
+        rows = sort_rows(
+            coll, self.rows(coll, user, query), query.get("_order") or coll.default_order
+        )
+        limit = _int(query.get("_limit"), DEFAULT_PAGE_SIZE)
+        limit = min(max(limit, 1), self.page_cap)
+        offset = max(_int(query.get("_offset"), 0), 0)
+        count = len(rows)
+
+        def link(new_offset: int) -> str:
+            params = {k: v for k, v in query.items() if k not in ("_limit", "_offset")}
+            params["_limit"] = str(limit)
+            if new_offset > 0:
+                params["_offset"] = str(new_offset)
+            return f"{self.base}{path}?{urlencode(params)}"
+
+        return Result(
+            200,
+            {
+                "count": count,
+                "next": link(offset + limit) if offset + limit < count else None,
+                "previous": link(max(offset - limit, 0)) if offset > 0 else None,
+                "results": [
+                    self.renderer.render(coll.name, r) for r in rows[offset : offset + limit]
+                ],
+            },
+        )
+
+    def _stats(self, path: str, query: dict[str, str], user: dict[str, Any]) -> Result:
+        today = dt.date.today()
+        name = path.removeprefix("/stats/").strip("/")
+        if name == "requests":
+            rows = self.rows(COLLECTIONS["allocation_requests"], user, query)
+            return Result(200, _stats.request_stats(self.store.db, rows, today))
+        if name == "grants":
+            rows = self.rows(COLLECTIONS["grants"], user, query)
+            return Result(200, _stats.grant_stats(rows, today))
+        if name == "publications":
+            rows = self.rows(COLLECTIONS["publications"], user, query)
+            return Result(200, _stats.publication_stats(rows))
+        if name == "notifications":
+            rows = self.rows(COLLECTIONS["notifications"], user, query)
+            return Result(200, {"total": len(rows), "unread": sum(not r["read"] for r in rows)})
+        return Result(404, NOT_FOUND)
+
+
+_FIXED = frozenset({"/authentication/whoami/", "/config/", "/batch/"})
+
+
+def _known(path: str) -> bool:
+    """Whether the server has a view at ``path``."""
+    if path in _FIXED or path in CHOICES or path.startswith("/stats/"):
+        return True
+    match = re.fullmatch(r"(/[a-z]+/[a-z-]+/)(?:([^/]+)/)?", path)
+    if match is None or match.group(1) not in BY_ENDPOINT:
+        return False
+    return match.group(2) is None or BY_ENDPOINT[match.group(1)].detail
+
+
+def not_found_page() -> Result:
+    """Django's answer for a URL no view serves: an HTML page, not JSON."""
+    return Result(404, text=NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
+
+
+def _config() -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "max_upload_size": 2621440,
+        "max_upload_count": 15,
+        "allowed_file_types": list(ALLOWED_FILE_TYPES),
+        "session_age": 1209600,
+    }
+
+
+def _health() -> dict[str, Any]:
+    checks = [
+        ("Database", True, None, 0.0021),
+        ("Storage", True, None, 0.0034),
+        ("Redis", True, None, 0.0012),
+        ("SMTP", False, "Unavailable: Connection refused error", 0.0040),
+    ]
+    return {
+        "data": [{"check": c, "healthy": h, "error": e, "time_taken": t} for c, h, e, t in checks]
+    }

@@ -1,0 +1,91 @@
+"""What travels between the fake and its callers: answers, uploads and request bodies."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["BadRequest", "Result", "Upload", "parse_body", "parse_cookies"]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file received in a multipart request."""
+
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass
+class Result:
+    """What a handler answers: status, JSON body (or text) and extra headers."""
+
+    status: int
+    body: Any = None
+    text: str | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_type: str = "text/plain"
+
+    def encode(self) -> tuple[bytes, list[tuple[str, str]]]:
+        """Return the body bytes and every header, ``Content-Type`` included."""
+        headers = list(self.headers)
+        if self.text is not None:
+            headers.append(("Content-Type", self.content_type))
+            return self.text.encode(), headers
+        if self.body is None:
+            return b"", headers
+        headers.append(("Content-Type", "application/json"))
+        return json.dumps(self.body).encode(), headers
+
+
+class BadRequest(Exception):
+    """Raised inside handlers to answer 400 with DRF field errors."""
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header into a dict."""
+    jar: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep:
+            jar[name] = value
+    return jar
+
+
+def parse_body(content_type: str, body: bytes) -> tuple[Any, dict[str, Upload]]:
+    """Decode a JSON or multipart body; raise ValueError on malformed JSON."""
+    if not body:
+        return None, {}
+    if content_type.startswith("multipart/form-data"):
+        return _parse_multipart(content_type, body)
+    if content_type.startswith("application/json"):
+        return json.loads(body), {}
+    return None, {}
+
+
+def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, Upload]]:
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(head + body)
+    data: dict[str, Any] = {}
+    files: dict[str, Upload] = {}
+    for part in message.iter_parts():
+        name = str(part.get_param("name", header="content-disposition"))
+        payload = part.get_payload(decode=True) or b""
+        assert isinstance(payload, bytes)
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = Upload(filename, payload, part.get_content_type())
+        elif name in data:  # a repeated field is a list (m2m ids)
+            previous = data[name] if isinstance(data[name], list) else [data[name]]
+            data[name] = [*previous, payload.decode()]
+        else:
+            data[name] = payload.decode()
+    return data, files

@@ -1,0 +1,208 @@
+"""Creates and updates: validation with DRF-shaped errors, derived fields, uniqueness."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ._render import Renderer
+from ._schema import Collection, FieldRule
+from ._store import Store
+from ._wire import BadRequest, Result, Upload
+
+__all__ = ["ALLOWED_FILE_TYPES", "Writer", "money"]
+
+ALLOWED_FILE_TYPES = [
+    "application/pdf",
+    "text/plain",
+    "text/markdown",
+    "text/csv",
+    "image/png",
+    "image/jpeg",
+]
+
+
+def money(value: Decimal) -> str:
+    """A decimal amount as the server writes it, two places."""
+    return str(value.quantize(Decimal("0.01")))
+
+
+class Writer:
+    """Validates writes and applies them to the store."""
+
+    def __init__(self, store: Store, renderer: Renderer) -> None:
+        self.store = store
+        self.renderer = renderer
+
+    def validate(
+        self,
+        coll: Collection,
+        payload: Any,
+        files: dict[str, Upload],
+        user: dict[str, Any],
+        *,
+        partial: bool,
+        creating: bool,
+        fields: dict[str, FieldRule] | None = None,
+    ) -> dict[str, Any]:
+        """Check a write against the collection's fields; return the clean values.
+
+        Unknown and read-only fields are dropped silently, as the server does.
+        """
+        if payload is not None and not isinstance(payload, dict):
+            raise BadRequest({"non_field_errors": ["Invalid data. Expected a dictionary."]})
+        given = dict(payload or {})
+        given.update(files)
+        writable = coll.fields if fields is None else fields
+        if not creating:
+            writable = {k: v for k, v in writable.items() if k in coll.update_fields}
+        clean: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for name, spec in writable.items():
+            if name not in given:
+                if partial:
+                    continue
+                if spec.current_user:
+                    if creating:
+                        clean[name] = user["id"]
+                elif spec.required:
+                    errors[name] = ["This field is required."]
+                elif spec.kind == "file":
+                    continue
+                else:
+                    clean[name] = copy.deepcopy(spec.default)
+                continue
+            try:
+                clean[name] = self._value(spec, given[name])
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+        if errors:
+            raise BadRequest(errors)
+        return clean
+
+    def _value(self, spec: FieldRule, value: Any) -> Any:
+        if value is None or (value == "" and spec.kind in ("date", "int", "decimal", "fk")):
+            if spec.null:
+                return None
+            raise ValueError("This field may not be null.")
+        kind = spec.kind
+        if kind == "str":
+            if isinstance(value, dict | list):
+                raise ValueError("Not a valid string.")
+            text = str(value)
+            if not text.strip():
+                raise ValueError("This field may not be blank.")
+            return text
+        if kind == "int":
+            try:
+                number = int(str(value))
+            except ValueError:
+                raise ValueError("A valid integer is required.") from None
+            if number < 0:
+                raise ValueError("Ensure this value is greater than or equal to 0.")
+            return number
+        if kind == "decimal":
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                raise ValueError("A valid number is required.") from None
+            if not amount.is_finite():
+                raise ValueError("A valid number is required.")
+            if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+                raise ValueError("Ensure that there are no more than 2 decimal places.")
+            return money(amount)
+        if kind == "date":
+            try:
+                return dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise ValueError(
+                    "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+                ) from None
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "1"):
+                return True
+            if str(value).lower() in ("false", "0"):
+                return False
+            raise ValueError("Must be a valid boolean.")
+        if kind == "choice":
+            if value not in spec.choices:
+                raise ValueError(f'"{value}" is not a valid choice.')
+            return value
+        if kind == "fk":
+            return self._pk(spec.target, value)
+        if kind == "m2m":
+            items = value if isinstance(value, list) else [value]
+            return [self._pk(spec.target, item) for item in items]
+        if kind == "file":
+            if not isinstance(value, Upload):
+                raise ValueError(
+                    "The submitted data was not a file. Check the encoding type on the form."
+                )
+            if value.content_type not in ALLOWED_FILE_TYPES:
+                raise ValueError(f"File type {value.content_type} is not allowed.")
+            return value
+        return value
+
+    def _pk(self, target: str, value: Any) -> int:
+        if isinstance(value, bool) or not str(value).isdigit():
+            raise ValueError(f"Incorrect type. Expected pk value, received {type(value).__name__}.")
+        pk = int(str(value))
+        if pk not in self.store.db[target]:
+            raise ValueError(f'Invalid pk "{pk}" - object does not exist.')
+        return pk
+
+    def finish(self, coll: Collection, row: dict[str, Any]) -> None:
+        """Derived fields and uniqueness checks shared by create and update."""
+        if "file" in row and isinstance(row["file"], Upload):
+            upload = row.pop("file")
+            row["file"] = f"allocations/{upload.filename}"
+            row.setdefault("name", upload.filename)
+            if not row.get("name"):
+                row["name"] = upload.filename
+        if coll.name == "users":
+            for other in self.store.db["users"].values():
+                if other["id"] != row.get("id") and other["username"] == row["username"]:
+                    raise BadRequest({"username": ["A user with that username already exists."]})
+        if coll.name == "teams":
+            for other in self.store.db["teams"].values():
+                if other["id"] != row.get("id") and other["name"] == row["name"]:
+                    raise BadRequest({"name": ["team with this name already exists."]})
+
+    def create(
+        self,
+        coll: Collection,
+        payload: Any,
+        files: dict[str, Upload],
+        user: dict[str, Any],
+    ) -> Result:
+        row = self.validate(coll, payload, files, user, partial=False, creating=True)
+        self.finish(coll, row)
+        record = self.store.insert(coll.name, row, user)
+        return Result(201, self.renderer.render(coll.name, record))
+
+    def update(
+        self,
+        coll: Collection,
+        record: dict[str, Any],
+        payload: Any,
+        files: dict[str, Upload],
+        user: dict[str, Any],
+        *,
+        partial: bool,
+    ) -> Result:
+        clean = self.validate(coll, payload, files, user, partial=partial, creating=False)
+        password = clean.pop("password", None)
+        merged = {**record, **clean}
+        self.finish(coll, merged)
+        changes = self.store.changes(record, merged)
+        record.update(merged)
+        if password is not None:
+            self.store.passwords[record["username"]] = password
+            changes["password"] = ["********", "********"]
+        if changes:
+            self.store.audit(coll, record["id"], "update", changes, user)
+        return Result(200, self.renderer.render(coll.name, record))

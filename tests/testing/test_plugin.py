@@ -1,0 +1,125 @@
+"""The pytest plugin, run in a separate pytest session per case (pytester)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    options = ("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function")
+    return pytester.runpytest_inprocess(*options, *args)
+
+
+SYNC_AND_ASYNC = """
+import pytest
+
+def test_sync(keystone_fake, keystone_client):
+    assert keystone_client.resources.users.count() == 1
+    assert keystone_fake.requests[-1].user == keystone_fake.username
+
+{async_mark}
+async def test_async(keystone_fake, async_keystone_client):
+    team = keystone_fake.add("teams", name="Lab")
+    assert [t.id for t in await async_keystone_client.resources.teams.list()] == [team.id]
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "mark", "extra"),
+    [
+        ("strict", "@pytest.mark.asyncio", ""),
+        ("auto", "", ""),
+        (
+            "strict",
+            "@pytest.mark.anyio",
+            "@pytest.fixture\ndef anyio_backend():\n    return 'asyncio'\n",
+        ),
+    ],
+    ids=["asyncio-strict", "asyncio-auto", "anyio"],
+)
+def test_the_fixtures_work_sync_and_async(pytester, mode, mark, extra):
+    pytester.makepyfile(SYNC_AND_ASYNC.format(async_mark=mark) + extra)
+    result = run(pytester, "-o", f"asyncio_mode={mode}")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_marker_chooses_seed_user_and_page_cap(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.keystone(seed="demo", user="ben", page_cap=2)
+        def test_marked(keystone_fake, keystone_client):
+            assert keystone_client.login().username == "ben"
+            assert len(keystone_client.resources.users.list()) == 4
+            assert keystone_fake.page_cap == 2
+            pages = [r for r in keystone_fake.requests if r.path == "/users/users/"]
+            assert len(pages) == 2
+
+        def test_unmarked(keystone_fake):
+            assert [u.username for u in keystone_fake.all("users")] == ["admin"]
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_an_unknown_marker_option_is_a_usage_error(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.keystone(sead="demo")
+        def test_marked(keystone_fake):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.stdout.fnmatch_lines(["*unknown option 'sead'*"])
+    assert result.ret != 0
+
+
+def test_the_fixtures_keep_real_credentials_out(pytester, monkeypatch):
+    monkeypatch.setenv("KEYSTONE_TOKEN", "real-token")
+    monkeypatch.setenv("KEYSTONE_URL", "https://keystone.example.org")
+    pytester.makefile(".env", **{"": "KEYSTONE_USERNAME=me\nKEYSTONE_PASSWORD=real-password\n"})
+    pytester.makepyfile(
+        """
+        import os
+        from keystone_client import KeystoneClient
+
+        def test_clean(keystone_fake, keystone_client):
+            assert not [n for n in os.environ if n.startswith("KEYSTONE_")]
+            mine = KeystoneClient(url=keystone_fake.url, transport=keystone_fake.transport())
+            assert "auth=anonymous" in repr(mine)
+            assert keystone_client.resources.users.count() == 1
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def _python(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def test_loading_the_plugin_does_not_load_the_fake():
+    loaded = _python(
+        "import sys, keystone_client.testing._plugin as p; "
+        "print(sorted(m for m in sys.modules if m.startswith('keystone_client.testing.')))"
+    )
+    assert loaded == "['keystone_client.testing._plugin']"
+
+
+def test_importing_the_library_does_not_load_the_testing_package():
+    loaded = _python(
+        "import sys, keystone_client; "
+        "print([m for m in sys.modules if m.startswith('keystone_client.testing')])"
+    )
+    assert loaded == "[]"
