@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
-if TYPE_CHECKING:
-    from ._fake import FakeKeystone
+__all__ = ["FakeTransport", "Handler"]
 
-__all__ = ["FakeTransport"]
+
+class Handler(Protocol):
+    """What the transport serves from: a `FakeKeystone`."""
+
+    def handle(self, request: httpx.Request) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Answer one request with its status, headers and body."""
+        ...
 
 
 class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Hands every request to a `FakeKeystone`; usable by ``httpx.Client`` and ``AsyncClient``."""
 
-    def __init__(self, fake: FakeKeystone) -> None:
+    def __init__(self, fake: Handler) -> None:
         self.fake = fake
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
