@@ -7,11 +7,14 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import FieldError
 
 __all__ = ["KeystoneModel", "OpenEnum", "Record"]
+
+_CHANGED = "changed"  # names of fields assigned since fetched
+_LISTS = "lists"  # lists of ids as fetched
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -36,11 +39,14 @@ class Record(KeystoneModel):
 
     id: int
 
-    _changed: set[str] = PrivateAttr(default_factory=set)
     # Lists of ids can change in place (``record.assignee_ids.append(3)``), which no
-    # assignment reveals: keep a copy of each as fetched to compare against.
-    _lists_as_fetched: dict[str, list[Any]] = PrivateAttr(default_factory=dict)
+    # assignment reveals: a copy of each as fetched is kept to compare against.
     _list_fields: ClassVar[tuple[str, ...]] = ()
+
+    # Change tracking lives in pydantic's per-instance private dict under these keys rather
+    # than in declared private attributes: pydantic initialises declared ones in Python for
+    # every record it builds, which cost more than validating a small record itself.
+    # Nothing is stored until a field is assigned or the class has lists of ids.
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -51,7 +57,17 @@ class Record(KeystoneModel):
 
     def model_post_init(self, context: Any, /) -> None:
         """Remember the lists of ids as fetched."""
-        self._lists_as_fetched = {name: list(getattr(self, name)) for name in self._list_fields}
+        if self._list_fields:
+            fields = self.__dict__
+            lists = {name: list(fields[name]) for name in self._list_fields}
+            object.__setattr__(self, "__pydantic_private__", {_LISTS: lists})
+
+    def _tracking(self) -> dict[str, Any]:
+        private = self.__pydantic_private__
+        if private is None:
+            private = {}
+            object.__setattr__(self, "__pydantic_private__", private)
+        return private
 
     def __setattr__(self, name: str, value: Any) -> None:
         cls = type(self)
@@ -61,7 +77,7 @@ class Record(KeystoneModel):
             raise FieldError(f"{cls.__name__} has no field {name!r}; fields: {fields}")
         super().__setattr__(name, value)
         if known:
-            self._changed.add(name)
+            self._tracking().setdefault(_CHANGED, set()).add(name)
 
     def __eq__(self, other: object) -> bool:
         # Change tracking is bookkeeping, not content: equal fields make equal records.
@@ -77,14 +93,22 @@ class Record(KeystoneModel):
 
     def __copy__(self) -> Self:
         copied = super().__copy__()
-        copied._changed = set(self._changed)  # a copy must not share the original's changes
+        # A copy must not share the original's bookkeeping.
+        private = self.__pydantic_private__
+        if private is not None:
+            object.__setattr__(
+                copied,
+                "__pydantic_private__",
+                {key: type(value)(value) for key, value in private.items()},
+            )
         return copied
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Return a copy; fields set through ``update`` count as changed on the copy."""
         copied = super().model_copy(update=update, deep=deep)
-        if update:
-            copied._changed.update(name for name in update if name in type(self).model_fields)
+        names = [name for name in update or () if name in type(self).model_fields]
+        if names:
+            copied._tracking().setdefault(_CHANGED, set()).update(names)
         return copied
 
     def changed_fields(self) -> dict[str, Any]:
@@ -93,17 +117,18 @@ class Record(KeystoneModel):
         A field counts as changed when it was assigned, or, for a list of ids, when its
         content differs from what was fetched.
         """
-        names = set(self._changed)
+        private = self.__pydantic_private__ or {}
+        names = set(private.get(_CHANGED, ()))
         names.update(
             name
-            for name, fetched in self._lists_as_fetched.items()
+            for name, fetched in private.get(_LISTS, {}).items()
             if getattr(self, name) != fetched
         )
         return {name: getattr(self, name) for name in sorted(names)}
 
     def mark_clean(self) -> None:
         """Forget all tracked changes (after a successful save)."""
-        self._changed.clear()
+        object.__setattr__(self, "__pydantic_private__", None)
         self.model_post_init(None)
 
 
