@@ -10,6 +10,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import FieldError
+from ._lazy import LazyField, is_lazy
 
 __all__ = ["KeystoneModel", "OpenEnum", "Record"]
 
@@ -42,6 +43,8 @@ class Record(KeystoneModel):
     # Lists of ids can change in place (``record.assignee_ids.append(3)``), which no
     # assignment reveals: a copy of each as fetched is kept to compare against.
     _list_fields: ClassVar[tuple[str, ...]] = ()
+    # Relations declared ``Lazy[...]``, built on first read (see ``_lazy``).
+    _lazy_fields: ClassVar[tuple[LazyField, ...]] = ()
 
     # Change tracking lives in pydantic's per-instance private dict under these keys rather
     # than in declared private attributes: pydantic initialises declared ones in Python for
@@ -54,6 +57,26 @@ class Record(KeystoneModel):
         cls._list_fields = tuple(
             name for name, info in cls.model_fields.items() if _is_scalar_list(info.annotation)
         )
+        lazy = []
+        for name, info in cls.model_fields.items():
+            if is_lazy(info.metadata):
+                field = LazyField(name, info.annotation)
+                setattr(cls, name, field)
+                lazy.append(field)
+        cls._lazy_fields = tuple(lazy)
+
+    def _build_relations(self) -> None:
+        """Build every relation still pending, before the fields are read all at once."""
+        for field in self._lazy_fields:
+            field.build(self)
+
+    def __repr_args__(self) -> Any:
+        self._build_relations()
+        return super().__repr_args__()
+
+    def __iter__(self) -> Any:
+        self._build_relations()
+        return super().__iter__()
 
     def model_post_init(self, context: Any, /) -> None:
         """Remember the lists of ids as fetched."""
@@ -83,6 +106,9 @@ class Record(KeystoneModel):
         # Change tracking is bookkeeping, not content: equal fields make equal records.
         if not isinstance(other, BaseModel):
             return NotImplemented
+        if type(self) is type(other):
+            self._build_relations()
+            other._build_relations()
         return (
             type(self) is type(other)
             and self.__dict__ == other.__dict__

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field
 
 from ._base import KeystoneModel, OpenEnum, Record
+from ._lazy import Lazy
 from .enums import FeedRecordType
 from .summaries import UserSummary
 
@@ -26,13 +27,13 @@ class AuditLog(Record):
     remote_port: int | None
     timestamp: AwareDatetime
     actor_id: int | None = Field(alias="actor")
-    actor: UserSummary | None = Field(alias="_actor")
+    actor: Lazy[UserSummary | None] = Field(alias="_actor")
 
 
 class RequestLog(Record):
     """One HTTP request served by the API (``logs/requests/``)."""
 
-    user: UserSummary | None = Field(alias="_user")
+    user: Lazy[UserSummary | None] = Field(alias="_user")
     method: str
     endpoint: str
     response_code: int

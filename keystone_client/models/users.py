@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field
 
 from ._base import OpenEnum, Record
+from ._lazy import Lazy
 from .enums import MembershipRole
 from .summaries import AuditLogSummary, TeamRole, TeamSummary, UserRole, UserSummary
 
@@ -16,8 +17,8 @@ class User(Record):
 
     display_name: str
     abbreviation: str
-    membership: list[TeamRole] = Field(alias="_membership")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    membership: Lazy[list[TeamRole]] = Field(alias="_membership")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     is_superuser: bool
     username: str
     first_name: str | None
@@ -40,8 +41,8 @@ class Team(Record):
     slug: str
     # Optional in ``TeamUpdate`` (the PUT/PATCH response), which also parses into Team.
     is_active: bool = True
-    membership: list[UserRole] = Field(alias="_membership")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    membership: Lazy[list[UserRole]] = Field(alias="_membership")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     name: str
     users: list[int]
 
@@ -49,9 +50,9 @@ class Team(Record):
 class Membership(Record):
     """The role of one user in one team (``users/memberships/``)."""
 
-    user: UserSummary = Field(alias="_user")
-    team: TeamSummary = Field(alias="_team")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    user: Lazy[UserSummary] = Field(alias="_user")
+    team: Lazy[TeamSummary] = Field(alias="_team")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     role: OpenEnum[MembershipRole]
     user_id: int = Field(alias="user")
     team_id: int = Field(alias="team")
