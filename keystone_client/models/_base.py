@@ -25,9 +25,26 @@ OpenEnum = Annotated[E | str, Field(union_mode="left_to_right")]
 
 
 class KeystoneModel(BaseModel):
-    """Base of every model: unknown server fields are kept, never rejected."""
+    """Base of every model: unknown server fields are kept, never rejected.
+
+    ``repr()`` and ``str()`` are short: the model name and the fields that name the record,
+    ``User(id=5, username='alice')``; ``model_dump()`` gives every field.
+    """
 
     model_config = ConfigDict(extra="allow", ser_json_inf_nan="constants")
+
+    #: The fields ``repr()`` shows, in order; None shows every field (small value models).
+    _repr_fields: ClassVar[tuple[str, ...] | None] = None
+
+    def __repr__(self) -> str:
+        names = self._repr_fields
+        if names is None:
+            return super().__repr__()
+        shown = ", ".join(f"{name}={_short(getattr(self, name, None))}" for name in names)
+        return f"{type(self).__name__}({shown})"
+
+    def __str__(self) -> str:
+        return self.__repr__() if self._repr_fields is not None else super().__str__()
 
 
 class Record(KeystoneModel):
@@ -156,6 +173,11 @@ class Record(KeystoneModel):
         """Forget all tracked changes (after a successful save)."""
         object.__setattr__(self, "__pydantic_private__", None)
         self.model_post_init(None)
+
+
+def _short(value: Any) -> str:
+    # A choice shows its code ('PD'), not the member's long repr.
+    return repr(value.value if isinstance(value, StrEnum) else value)
 
 
 def _is_scalar_list(annotation: Any) -> bool:

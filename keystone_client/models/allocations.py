@@ -35,6 +35,8 @@ __all__ = [
 class Cluster(Record):
     """A compute cluster that service units are allocated on (``allocations/clusters/``)."""
 
+    _repr_fields = ("id", "name")
+
     access_teams: Lazy[list[TeamSummary]] = Field(alias="_access_teams")
     history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     name: str
@@ -46,6 +48,8 @@ class Cluster(Record):
 
 class AllocationRequest(Record):
     """A team's request for service units (``allocations/requests/``)."""
+
+    _repr_fields = ("id", "title")
 
     submitter: Lazy[UserSummary] = Field(alias="_submitter")
     team: Lazy[TeamSummary] = Field(alias="_team")
@@ -72,6 +76,8 @@ class AllocationRequest(Record):
 class AllocationReview(Record):
     """A reviewer's decision on an allocation request (``allocations/reviews/``)."""
 
+    _repr_fields = ("id", "request_id", "status")
+
     request: Lazy[AllocationRequestSummary] = Field(alias="_request")
     reviewer: Lazy[UserSummary] = Field(alias="_reviewer")
     history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
@@ -83,6 +89,8 @@ class AllocationReview(Record):
 
 class Allocation(Record):
     """Service units requested and awarded on one cluster (server ``ResourceAllocation``)."""
+
+    _repr_fields = ("id", "request_id", "cluster_id")
 
     cluster: Lazy[ClusterSummary] = Field(alias="_cluster")
     request: Lazy[AllocationRequestSummary] = Field(alias="_request")
@@ -97,6 +105,8 @@ class Allocation(Record):
 class Comment(Record):
     """A comment on an allocation request (``allocations/comments/``)."""
 
+    _repr_fields = ("id", "request_id", "user_id")
+
     user_id: int = Field(alias="user")
     user: Lazy[UserSummary] = Field(alias="_user")
     request: Lazy[AllocationRequestSummary] = Field(alias="_request")
@@ -109,6 +119,8 @@ class Comment(Record):
 
 class Attachment(Record):
     """A file attached to an allocation request (``allocations/attachments/``)."""
+
+    _repr_fields = ("id", "name")
 
     file: str
     name: str

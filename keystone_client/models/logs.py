@@ -17,6 +17,8 @@ __all__ = ["AuditLog", "FeedEntry", "RequestLog", "TaskResult"]
 class AuditLog(Record):
     """One recorded change to a record (``logs/audit/``)."""
 
+    _repr_fields = ("id", "record_name", "action")
+
     record_name: str
     record_id: int
     action: str
@@ -33,6 +35,8 @@ class AuditLog(Record):
 class RequestLog(Record):
     """One HTTP request served by the API (``logs/requests/``)."""
 
+    _repr_fields = ("id", "method", "endpoint")
+
     user: Lazy[UserSummary | None] = Field(alias="_user")
     method: str
     endpoint: str
@@ -45,6 +49,8 @@ class RequestLog(Record):
 
 class TaskResult(Record):
     """The outcome of one background task run (``logs/tasks/``)."""
+
+    _repr_fields = ("id", "task_name", "status")
 
     task_id: str
     periodic_task_name: str | None
@@ -65,6 +71,8 @@ class TaskResult(Record):
 
 class FeedEntry(KeystoneModel):
     """One entry of the activity feed (``logs/feed/``); its ``id`` is a string like ``"r141"``."""
+
+    _repr_fields = ("id", "record_type")
 
     id: str
     user: UserSummary | None = Field(alias="_user")

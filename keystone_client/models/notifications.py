@@ -15,6 +15,8 @@ __all__ = ["Notification", "Preference"]
 class Notification(Record):
     """A message sent to a user (``notifications/notifications/``); only ``read`` is writable."""
 
+    _repr_fields = ("id", "subject")
+
     time: AwareDatetime
     read: bool
     subject: str
@@ -26,6 +28,8 @@ class Notification(Record):
 
 class Preference(Record):
     """A user's notification settings (``notifications/preferences/``)."""
+
+    _repr_fields = ("id", "user_id")
 
     user: Lazy[UserSummary] = Field(alias="_user")
     #: Days before a request expires at which the user is warned, e.g. ``[30, 14]``.

@@ -17,6 +17,8 @@ __all__ = ["Grant", "Publication"]
 class Grant(Record):
     """A research grant held by a team (``research/grants/``)."""
 
+    _repr_fields = ("id", "title")
+
     team: Lazy[TeamSummary] = Field(alias="_team")
     history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     title: str
@@ -32,6 +34,8 @@ class Grant(Record):
 
 class Publication(Record):
     """A publication by a team (``research/publications/``)."""
+
+    _repr_fields = ("id", "title")
 
     team: Lazy[TeamSummary] = Field(alias="_team")
     history: Lazy[list[AuditLogSummary]] = Field(alias="_history")

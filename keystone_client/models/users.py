@@ -15,6 +15,8 @@ __all__ = ["Membership", "Team", "User"]
 class User(Record):
     """A user account (``users/users/``; server schema ``RestrictedUser``)."""
 
+    _repr_fields = ("id", "username")
+
     display_name: str
     abbreviation: str
     membership: Lazy[list[TeamRole]] = Field(alias="_membership")
@@ -38,6 +40,8 @@ class User(Record):
 class Team(Record):
     """A team of users that owns requests, grants and publications (``users/teams/``)."""
 
+    _repr_fields = ("id", "name")
+
     slug: str
     # Optional in ``TeamUpdate`` (the PUT/PATCH response), which also parses into Team.
     is_active: bool = True
@@ -49,6 +53,8 @@ class Team(Record):
 
 class Membership(Record):
     """The role of one user in one team (``users/memberships/``)."""
+
+    _repr_fields = ("id", "team_id", "user_id")
 
     user: Lazy[UserSummary] = Field(alias="_user")
     team: Lazy[TeamSummary] = Field(alias="_team")
