@@ -2,6 +2,7 @@
 
 from ._batch import AsyncBatch, Batch, BatchResult, Placeholder
 from ._client import AsyncKeystoneClient, KeystoneClient
+from ._pagination import RecordPage
 from ._query import AsyncQuery, Query
 from ._settings import KeystoneSettings
 from ._version import __version__
@@ -45,6 +46,7 @@ __all__ = [
     "Placeholder",
     "Query",
     "RateLimitError",
+    "RecordPage",
     "ServerError",
     "__version__",
 ]
