@@ -138,3 +138,26 @@ def test_the_json_schema_still_describes_the_relation() -> None:
         == Grant.model_json_schema(by_alias=True, mode="serialization")["required"]
     )
     assert typing.get_origin(AllocationRequest.model_fields["assignees"].annotation) is list
+
+
+class NotedTeam(Team):
+    """A subclass with a private attribute of its own, as users may write."""
+
+    _note: str = "fresh"
+
+
+def test_change_tracking_keeps_a_subclass_private_attributes() -> None:
+    team = NotedTeam.model_validate_json(json.dumps(TEAM))
+    assert team._note == "fresh"
+    team._note = "seen"
+    team.name = "Renamed"
+    team.users.append(8)
+    assert team.changed_fields() == {"name": "Renamed", "users": [7, 8]}
+    copied = copy.copy(team)
+    copied.slug = "other"
+    assert copied._note == "seen"
+    assert team.changed_fields() == {"name": "Renamed", "users": [7, 8]}
+    team.mark_clean()
+    assert team.changed_fields() == {}
+    assert team._note == "seen"
+    assert copied.changed_fields() == {"name": "Renamed", "slug": "other", "users": [7, 8]}

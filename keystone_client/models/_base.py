@@ -99,8 +99,7 @@ class Record(KeystoneModel):
         """Remember the lists of ids as fetched."""
         if self._list_fields:
             fields = self.__dict__
-            lists = {name: list(fields[name]) for name in self._list_fields}
-            object.__setattr__(self, "__pydantic_private__", {_LISTS: lists})
+            self._tracking()[_LISTS] = {name: list(fields[name]) for name in self._list_fields}
 
     def _tracking(self) -> dict[str, Any]:
         private = self.__pydantic_private__
@@ -139,11 +138,11 @@ class Record(KeystoneModel):
         # A copy must not share the original's bookkeeping.
         private = self.__pydantic_private__
         if private is not None:
-            object.__setattr__(
-                copied,
-                "__pydantic_private__",
-                {key: type(value)(value) for key, value in private.items()},
-            )
+            mine = dict(private)
+            for key in (_CHANGED, _LISTS):
+                if key in mine:
+                    mine[key] = type(mine[key])(mine[key])
+            object.__setattr__(copied, "__pydantic_private__", mine)
         return copied
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
@@ -171,7 +170,9 @@ class Record(KeystoneModel):
 
     def mark_clean(self) -> None:
         """Forget all tracked changes (after a successful save)."""
-        object.__setattr__(self, "__pydantic_private__", None)
+        private = self.__pydantic_private__ or {}
+        private.pop(_CHANGED, None)
+        private.pop(_LISTS, None)
         self.model_post_init(None)
 
 
