@@ -1,6 +1,20 @@
-"""Parse cost: 1000 nested allocation requests into models, against raw httpx + json.loads.
+"""Parse cost: the client's model building against raw ``httpx`` + ``response.json()``.
 
-Every variant fetches the same synthetic records through an ``httpx.MockTransport``
+Two measurements, both printed as Markdown tables:
+
+1. **Real pages, cold** (`run_real`): the two captured 1000-record pages in
+   ``../shared/keystone-api/bench/`` (allocation requests, audit logs), each parsed once in
+   a fresh process (``_cold_parse.py``; its docstring says exactly what is timed). Every
+   sample is a new process; the variants run in turn, round after round, and a ratio is
+   the median over rounds of client / raw, each pair from the same round. Two modes:
+   ``page`` (the headline: one untimed 1-record request first on both sides, so the timed
+   call is the first big page the process parses, without one-off setup such as building
+   the page validator) and ``first`` (the very first request of the process, one-off setup
+   included). Skipped, saying so, when the captured pages are not there.
+2. **Synthetic records, in process** (`run_synthetic`): 1000 generated allocation
+   requests served through an ``httpx.MockTransport``, timed many times in one process.
+
+In (2), every variant fetches the same synthetic records through an ``httpx.MockTransport``
 whose pages are rendered once and cached, so the "server" costs next to nothing and what
 is timed is the client side: the HTTP machinery, JSON decoding and (for the client) model
 validation, paging and the garbage collection all of that triggers.
@@ -12,7 +26,8 @@ little besides the imported modules), then on a "warm heap", while two parsed 10
 pages (2000 models, about 140,000 objects the garbage collector tracks) stay alive. There
 every full collection has to walk the data the process holds.
 
-Run: ``python benchmarks/bench_parse.py`` (or everything with ``python benchmarks/run.py``).
+Run: ``python benchmarks/bench_parse.py`` (``--real-only`` / ``--synthetic-only``), or
+everything with ``python benchmarks/run.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +36,10 @@ import argparse
 import asyncio
 import gc
 import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,6 +62,119 @@ RECORDS = 1000  # records listed by every variant
 COLLECTION = 1200  # records on the server, so the 1000 are a slice as in the issue
 GOAL = 1.3
 STEADY_CALLS = 8  # timed calls per block in the steady-state measurement
+
+HERE = Path(__file__).resolve().parent
+CAPTURED = HERE.parent.parent / "shared" / "keystone-api" / "bench"
+#: Captured pages: label -> (file, collection under ``client.resources``, endpoint).
+REAL_PAGES = {
+    "allocation requests": (
+        "allocation_requests_page_1000.json",
+        "allocation_requests",
+        "allocations/requests/",
+    ),
+    "audit logs": ("audit_logs_page_1000.json", "audit_logs", "logs/audit/"),
+}
+COLD_VARIANTS = ("httpx-sync", "client-sync", "httpx-async", "client-async")
+COLD_MODES = ("page", "first")
+
+
+def _cold_sample(path: Path, collection: str, endpoint: str, variant: str, mode: str) -> Any:
+    args = [str(path), collection, endpoint, variant, mode]
+    out = subprocess.run(
+        [sys.executable, str(HERE / "_cold_parse.py"), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)
+
+
+def run_real(rounds: int = 9, pages_dir: Path = CAPTURED) -> dict[str, Any]:
+    """Parse each captured page once per fresh process, every variant in turn; print tables."""
+    missing = [name for name, (file, _, _) in REAL_PAGES.items() if not (pages_dir / file).exists()]
+    if missing:
+        print(f"Skipped: no captured pages in {pages_dir} (missing: {', '.join(missing)}).")
+        print()
+        return {"skipped": f"no captured pages in {pages_dir}"}
+    samples: dict[tuple[str, str, str], list[dict[str, float]]] = {}
+    for _ in range(rounds):
+        for label, (file, collection, endpoint) in REAL_PAGES.items():
+            for mode in COLD_MODES:
+                for variant in COLD_VARIANTS:
+                    got = _cold_sample(pages_dir / file, collection, endpoint, variant, mode)
+                    samples.setdefault((label, mode, variant), []).append(got)
+    return _report_real(samples, pages_dir)
+
+
+def _pair_ratio(client: list[dict[str, float]], raw: list[dict[str, float]], key: str) -> float:
+    return statistics.median(c[key] / r[key] for c, r in zip(client, raw, strict=True))
+
+
+def _report_real(
+    samples: dict[tuple[str, str, str], list[dict[str, float]]], pages_dir: Path
+) -> dict[str, Any]:
+    rows = []
+    numbers: dict[str, Any] = {}
+    for label, (file, _, _) in REAL_PAGES.items():
+        size = (pages_dir / file).stat().st_size
+        for mode in COLD_MODES:
+            for kind in ("sync", "async"):
+                raw = samples[(label, mode, f"httpx-{kind}")]
+                client = samples[(label, mode, f"client-{kind}")]
+                wall = _pair_ratio(client, raw, "seconds")
+                cpu = _pair_ratio(client, raw, "cpu_seconds")
+                key = f"{label}, {kind}, {mode}"
+                numbers[key] = {
+                    "ratio_wall": wall,
+                    "ratio_cpu": cpu,
+                    "client_ms": statistics.median(s["seconds"] for s in client) * 1000,
+                    "raw_ms": statistics.median(s["seconds"] for s in raw) * 1000,
+                    "client_gc_ms": statistics.median(s["gc_seconds"] for s in client) * 1000,
+                    "raw_gc_ms": statistics.median(s["gc_seconds"] for s in raw) * 1000,
+                }
+                n = numbers[key]
+                rows.append(
+                    [
+                        f"{label} ({size / 1e6:.2f} MB)",
+                        kind,
+                        "first page, setup excluded" if mode == "page" else "first request",
+                        ms(n["raw_ms"] / 1000),
+                        ms(n["client_ms"] / 1000),
+                        f"{n['raw_gc_ms']:.1f} / {n['client_gc_ms']:.1f}",
+                        f"{wall:.2f}x",
+                        f"{cpu:.2f}x",
+                        "yes" if wall <= GOAL else "no",
+                    ]
+                )
+    rounds = len(next(iter(samples.values())))
+    print(
+        f"Real captured pages, 1000 records each, parsed once per fresh process "
+        f"({rounds} rounds, every variant in turn):"
+    )
+    print()
+    print(
+        table(
+            [
+                "page",
+                "client",
+                "timed call",
+                "httpx+json ms",
+                "client ms",
+                "GC ms httpx / client",
+                "ratio (wall)",
+                "ratio (CPU time)",
+                f"<= {GOAL}x",
+            ],
+            rows,
+        )
+    )
+    print()
+    print(
+        "ratio = median over rounds of client / raw httpx + response.json(), each pair from "
+        "the same round; CPU time is the process's own, which a busy machine disturbs less."
+    )
+    print()
+    return numbers
 
 
 def _raw_pages_sync(http: httpx.Client, page_size: int) -> list[Any]:
@@ -74,8 +206,13 @@ async def _raw_pages_async(http: httpx.AsyncClient, page_size: int) -> list[Any]
     return records
 
 
-def run(repeats: int = 9, warmup: int = 2) -> dict[str, Any]:
-    """Time every variant; return the numbers and print Markdown tables."""
+def run(repeats: int = 9) -> dict[str, Any]:
+    """Both measurements: real captured pages cold, then synthetic records in process."""
+    return {"real": run_real(rounds=repeats), "synthetic": run_synthetic(repeats=repeats)}
+
+
+def run_synthetic(repeats: int = 9, warmup: int = 2) -> dict[str, Any]:
+    """Time every synthetic variant; return the numbers and print Markdown tables."""
     server = PageServer(make_records(COLLECTION), cache=True)
     transport = mock_transport(server)
     page = server.page_bytes(RECORDS)
@@ -362,9 +499,18 @@ def _report_steady(
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--repeats", type=int, default=9, help="rounds (real) / repeats")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--real-only", action="store_true", help="only the captured pages")
+    which.add_argument("--synthetic-only", action="store_true", help="only synthetic records")
+    parser.add_argument(
+        "--pages", type=Path, default=CAPTURED, help=f"captured pages (default {CAPTURED})"
+    )
     args = parser.parse_args()
-    run(repeats=args.repeats)
+    if not args.synthetic_only:
+        run_real(rounds=args.repeats, pages_dir=args.pages)
+    if not args.real_only:
+        run_synthetic(repeats=args.repeats)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,14 @@ Usage::
     python benchmarks/run.py                 # all benchmarks, about 3 minutes on 2 cores
     python benchmarks/run.py --quick         # fewer repeats, under 2 minutes; rougher numbers
     python benchmarks/run.py --only parse --json results.json
+    python benchmarks/run.py --server http://127.0.0.1:8001 --token TOKEN [--rounds 5]
 
-Benchmarks are run on demand, never from the test suite. They need no server and no
-network: synthetic records are served through in-process httpx transports.
+Benchmarks are run on demand, never from the test suite. Without ``--server`` they need no
+server and no network: synthetic records are served through in-process httpx transports,
+and the captured real pages are read from ``../shared`` when present. With ``--server``,
+only the real-server suite runs (``bench_server.py``): every listing variant in turn over
+``--rounds`` rounds against that server. Use a server of your own, with throttling off;
+the run sends a few hundred requests per round.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import bench_cli_startup
 import bench_concurrency
 import bench_page_size
 import bench_parse
+import bench_server
 from _timing import load_average, machine_facts, table
 
 SUITES = {
@@ -42,7 +48,17 @@ def main() -> int:
     parser.add_argument("--only", choices=sorted(SUITES), action="append", help="run only these")
     parser.add_argument("--quick", action="store_true", help="fewer repeats (rougher numbers)")
     parser.add_argument("--json", type=Path, help="also write every number to this JSON file")
+    parser.add_argument("--server", help="base URL of a real Keystone server to list from")
+    parser.add_argument("--token", help="API token for --server (Authorization: Token ...)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds against --server")
+    parser.add_argument(
+        "--collection",
+        default="allocation_requests:allocations/requests/",
+        help="NAME:ENDPOINT listed against --server (default %(default)s)",
+    )
     args = parser.parse_args()
+    if args.token and not args.server:
+        parser.error("--token needs --server")
 
     facts = machine_facts()
     print("# keystone_client benchmarks")
@@ -51,7 +67,16 @@ def main() -> int:
     print()
     results: dict[str, Any] = {"machine": facts}
     started = time.perf_counter()
-    for name in args.only or list(SUITES):
+    if args.server:
+        if not args.token:
+            parser.error("--server needs --token (serve token prints one)")
+        name, _, endpoint = args.collection.partition(":")
+        target = bench_server.Target(args.server, args.token, name, endpoint or f"{name}/")
+        print(f"## Listing `{name}` from {args.server}")
+        print()
+        sys.stdout.flush()
+        results["server"] = bench_server.run(target, rounds=args.rounds, progress=_progress)
+    for name in [] if args.server else args.only or list(SUITES):
         title, run, repeats, quick_repeats = SUITES[name]
         print(f"## {title}")
         print()
@@ -68,6 +93,10 @@ def main() -> int:
         args.json.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
         print(f"Numbers written to {args.json}")
     return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

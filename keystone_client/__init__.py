@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ._batch import AsyncBatch, Batch
     from ._batch_job import BatchResult
     from ._client import AsyncKeystoneClient, KeystoneClient
+    from ._pagination import RecordPage
     from ._placeholders import Placeholder
     from ._query import AsyncQuery, Query
     from ._settings import KeystoneSettings
@@ -56,6 +57,7 @@ __all__ = [
     "Placeholder",
     "Query",
     "RateLimitError",
+    "RecordPage",
     "ServerError",
     "__version__",
 ]
@@ -83,6 +85,7 @@ _HOMES: dict[str, str] = {
     "AsyncKeystoneClient": "._client",
     "KeystoneClient": "._client",
     "Placeholder": "._placeholders",
+    "RecordPage": "._pagination",
     "AsyncQuery": "._query",
     "Query": "._query",
     "KeystoneSettings": "._settings",

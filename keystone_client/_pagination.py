@@ -9,14 +9,15 @@ yielded twice; a deletion between pages can then make a record be skipped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+from ._base_client import Flow
 from ._query_state import QueryState
 from .models import KeystoneModel, Page
 
-__all__ = ["Pager"]
+__all__ = ["Pager", "RecordPage", "page_flows"]
 
 M = TypeVar("M", bound=KeystoneModel)
 
@@ -93,6 +94,11 @@ class Pager(Generic[M]):
             if offset:
                 params["_offset"] = str(offset)
         return params
+
+    def has_next(self) -> bool:
+        """Whether another page may follow the ones fed so far."""
+        remaining = self._remaining()
+        return not self.done and (remaining is None or remaining > 0)
 
     def feed(self, page: Page[M]) -> list[M]:
         """Take the page fetched with `next_params()`; return the records to yield."""
@@ -173,3 +179,61 @@ class Pager(Generic[M]):
                 Pager(state=state, page_size=self.page_size, keyset=self.keyset, bounds=bounds)
             )
         return slices
+
+
+# -- page by page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage(Generic[M]):
+    """One page of a query's records, as yielded by ``query.pages()``.
+
+    Attributes:
+        records: The records of this page, in the query's order.
+        count: How many records the whole query yields (all pages), as the server counted
+            them when the first page was fetched.
+        number: The page's position, from 1.
+        has_next: Whether another page may follow.
+    """
+
+    records: list[M]
+    count: int
+    number: int
+    has_next: bool
+
+    def __repr__(self) -> str:
+        more = ", more follow" if self.has_next else ""
+        return f"<RecordPage {self.number}: {len(self.records)} of {self.count} records{more}>"
+
+
+def page_flows(
+    pager: Pager[M], fetch: Callable[[dict[str, str]], Flow[Page[M]]]
+) -> Iterator[Flow[RecordPage[M] | None]]:
+    """Yield one flow per page request of ``pager``'s query; each returns its `RecordPage`.
+
+    Run each flow before taking the next: what a page brings decides the next request. A
+    flow returns None for a page left with no records (nothing matched, or only records
+    already yielded), so callers yield only pages that have records.
+    """
+    # The first page's count is kept: later keyset pages (``id__gt=...``) count only the
+    # records after the cursor.
+    first: list[int] = []
+    numbered: list[int] = [0]
+
+    def flow(params: dict[str, str]) -> Flow[RecordPage[M] | None]:
+        page = yield from fetch(params)
+        records = pager.feed(page)
+        if not first:
+            first.append(_query_count(pager.state, page.count))
+        if not records:
+            return None
+        numbered[0] += 1
+        return RecordPage(records, first[0], numbered[0], pager.has_next())
+
+    while (params := pager.next_params()) is not None:
+        yield flow(params)
+
+
+def _query_count(state: QueryState, server_count: int) -> int:
+    count = max(0, server_count - state.offset)
+    return count if state.limit is None else min(count, state.limit)

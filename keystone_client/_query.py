@@ -11,7 +11,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from ._base_client import Flow
 from ._filters import compile_filters, compile_ordering
-from ._pagination import Pager
+from ._pagination import Pager, RecordPage, page_flows
 from ._query_state import QueryState
 from ._runners import AsyncRunner, FlowSource, SyncRunner
 from .errors import FilterError
@@ -128,6 +128,9 @@ class QueryCore(Generic[M]):
         page = yield from self._raw_page_flow(params)
         return pager.feed(page)
 
+    def _page_flows(self) -> Iterator[Flow[RecordPage[M] | None]]:
+        return page_flows(self._pager(), self._raw_page_flow)
+
     def _count_flow(self) -> Flow[int]:
         if self._state.matches_nothing:
             return 0
@@ -162,6 +165,15 @@ class Query(QueryCore[M]):
     def list(self) -> list[M]:
         """Return every matching record."""
         return list(self)
+
+    def pages(self) -> Iterator[RecordPage[M]]:
+        """Yield the matching records page by page, each with the query's total ``count``.
+
+        One page is in memory at a time; every page yielded has records.
+        """
+        for flow in self._page_flows():
+            if page := self._client._run(flow):
+                yield page
 
     def count(self) -> int:
         """Return the number of matching records (one small request)."""
@@ -204,6 +216,16 @@ class AsyncQuery(QueryCore[M]):
         while (params := pager.next_params()) is not None:
             for record in await self._client._run(self._page_flow(pager, params)):
                 yield record
+
+    async def pages(self) -> AsyncIterator[RecordPage[M]]:
+        """Yield the matching records page by page, each with the query's total ``count``.
+
+        Pages are fetched one after another, one in memory at a time; every page yielded
+        has records.
+        """
+        for flow in self._page_flows():
+            if page := await self._client._run(flow):
+                yield page
 
     async def _sliced_rest(self, pager: Pager[M], edge_page: Page[M]) -> list[M]:
         """Fetch what follows the first page as disjoint id-range slices, concurrently."""

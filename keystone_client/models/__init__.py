@@ -3,6 +3,10 @@
 Relations follow the Django ORM: the server sends a related record as an id (``team``)
 and as an object (``_team``); the model calls the object ``team`` and the id ``team_id``.
 ``model.model_dump(mode="json", by_alias=True)`` gives back the server's JSON.
+
+Relations of a record parsed from a response are built into their models when first read
+(see ``_lazy``), which makes listing cheap; ``repr()`` shows a model's name, id and the
+fields that name it, ``model_dump()`` every field.
 """
 
 from ._base import KeystoneModel, OpenEnum, Record

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import AwareDatetime, Field
 
 from ._base import OpenEnum, Record
+from ._lazy import Lazy
 from .enums import AccessMode, RequestStatus, ReviewStatus
 from .summaries import (
     AllocationRequestSummary,
@@ -34,8 +35,10 @@ __all__ = [
 class Cluster(Record):
     """A compute cluster that service units are allocated on (``allocations/clusters/``)."""
 
-    access_teams: list[TeamSummary] = Field(alias="_access_teams")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    _repr_fields = ("id", "name")
+
+    access_teams: Lazy[list[TeamSummary]] = Field(alias="_access_teams")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     name: str
     description: str | None
     enabled: bool
@@ -46,15 +49,17 @@ class Cluster(Record):
 class AllocationRequest(Record):
     """A team's request for service units (``allocations/requests/``)."""
 
-    submitter: UserSummary = Field(alias="_submitter")
-    team: TeamSummary = Field(alias="_team")
-    assignees: list[UserSummary] = Field(alias="_assignees")
-    publications: list[PublicationSummary] = Field(alias="_publications")
-    grants: list[GrantSummary] = Field(alias="_grants")
-    history: list[AuditLogSummary] = Field(alias="_history")
-    allocations: list[AllocationSummary] = Field(alias="_allocations")
-    attachments: list[AttachmentSummary] = Field(alias="_attachments")
-    comments: list[CommentSummary] = Field(alias="_comments")
+    _repr_fields = ("id", "title")
+
+    submitter: Lazy[UserSummary] = Field(alias="_submitter")
+    team: Lazy[TeamSummary] = Field(alias="_team")
+    assignees: Lazy[list[UserSummary]] = Field(alias="_assignees")
+    publications: Lazy[list[PublicationSummary]] = Field(alias="_publications")
+    grants: Lazy[list[GrantSummary]] = Field(alias="_grants")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
+    allocations: Lazy[list[AllocationSummary]] = Field(alias="_allocations")
+    attachments: Lazy[list[AttachmentSummary]] = Field(alias="_attachments")
+    comments: Lazy[list[CommentSummary]] = Field(alias="_comments")
     title: str
     description: str
     submitted: AwareDatetime
@@ -71,9 +76,11 @@ class AllocationRequest(Record):
 class AllocationReview(Record):
     """A reviewer's decision on an allocation request (``allocations/reviews/``)."""
 
-    request: AllocationRequestSummary = Field(alias="_request")
-    reviewer: UserSummary = Field(alias="_reviewer")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    _repr_fields = ("id", "request_id", "status")
+
+    request: Lazy[AllocationRequestSummary] = Field(alias="_request")
+    reviewer: Lazy[UserSummary] = Field(alias="_reviewer")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     status: OpenEnum[ReviewStatus]
     submitted: AwareDatetime
     request_id: int = Field(alias="request")
@@ -83,9 +90,11 @@ class AllocationReview(Record):
 class Allocation(Record):
     """Service units requested and awarded on one cluster (server ``ResourceAllocation``)."""
 
-    cluster: ClusterSummary = Field(alias="_cluster")
-    request: AllocationRequestSummary = Field(alias="_request")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    _repr_fields = ("id", "request_id", "cluster_id")
+
+    cluster: Lazy[ClusterSummary] = Field(alias="_cluster")
+    request: Lazy[AllocationRequestSummary] = Field(alias="_request")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     requested: int
     awarded: int | None
     final: int | None
@@ -96,10 +105,12 @@ class Allocation(Record):
 class Comment(Record):
     """A comment on an allocation request (``allocations/comments/``)."""
 
+    _repr_fields = ("id", "request_id", "user_id")
+
     user_id: int = Field(alias="user")
-    user: UserSummary = Field(alias="_user")
-    request: AllocationRequestSummary = Field(alias="_request")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    user: Lazy[UserSummary] = Field(alias="_user")
+    request: Lazy[AllocationRequestSummary] = Field(alias="_request")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     content: str
     created: AwareDatetime
     private: bool
@@ -109,9 +120,11 @@ class Comment(Record):
 class Attachment(Record):
     """A file attached to an allocation request (``allocations/attachments/``)."""
 
+    _repr_fields = ("id", "name")
+
     file: str
     name: str
-    request: AllocationRequestSummary = Field(alias="_request")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    request: Lazy[AllocationRequestSummary] = Field(alias="_request")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     uploaded: AwareDatetime
     request_id: int = Field(alias="request")

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import AwareDatetime, Field
 
 from ._base import KeystoneModel, OpenEnum, Record
+from ._lazy import Lazy
 from .enums import FeedRecordType
 from .summaries import UserSummary
 
@@ -15,6 +16,8 @@ __all__ = ["AuditLog", "FeedEntry", "RequestLog", "TaskResult"]
 
 class AuditLog(Record):
     """One recorded change to a record (``logs/audit/``)."""
+
+    _repr_fields = ("id", "record_name", "action")
 
     record_name: str
     record_id: int
@@ -26,13 +29,15 @@ class AuditLog(Record):
     remote_port: int | None
     timestamp: AwareDatetime
     actor_id: int | None = Field(alias="actor")
-    actor: UserSummary | None = Field(alias="_actor")
+    actor: Lazy[UserSummary | None] = Field(alias="_actor")
 
 
 class RequestLog(Record):
     """One HTTP request served by the API (``logs/requests/``)."""
 
-    user: UserSummary | None = Field(alias="_user")
+    _repr_fields = ("id", "method", "endpoint")
+
+    user: Lazy[UserSummary | None] = Field(alias="_user")
     method: str
     endpoint: str
     response_code: int
@@ -44,6 +49,8 @@ class RequestLog(Record):
 
 class TaskResult(Record):
     """The outcome of one background task run (``logs/tasks/``)."""
+
+    _repr_fields = ("id", "task_name", "status")
 
     task_id: str
     periodic_task_name: str | None
@@ -64,6 +71,8 @@ class TaskResult(Record):
 
 class FeedEntry(KeystoneModel):
     """One entry of the activity feed (``logs/feed/``); its ``id`` is a string like ``"r141"``."""
+
+    _repr_fields = ("id", "record_type")
 
     id: str
     user: UserSummary | None = Field(alias="_user")

@@ -21,3 +21,7 @@ class Page(KeystoneModel, Generic[M]):
     #: URL of the previous page, None on the first page.
     previous: str | None
     results: list[M]
+
+    def __repr__(self) -> str:
+        kind = type(self).__name__
+        return f"{kind}(count={self.count}, results=<{len(self.results)} records>)"

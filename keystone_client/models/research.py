@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from ._base import Record
+from ._lazy import Lazy
 from .summaries import AuditLogSummary, TeamSummary
 
 __all__ = ["Grant", "Publication"]
@@ -16,8 +17,10 @@ __all__ = ["Grant", "Publication"]
 class Grant(Record):
     """A research grant held by a team (``research/grants/``)."""
 
-    team: TeamSummary = Field(alias="_team")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    _repr_fields = ("id", "title")
+
+    team: Lazy[TeamSummary] = Field(alias="_team")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     title: str
     agency: str
     pi: str | None
@@ -32,8 +35,10 @@ class Grant(Record):
 class Publication(Record):
     """A publication by a team (``research/publications/``)."""
 
-    team: TeamSummary = Field(alias="_team")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    _repr_fields = ("id", "title")
+
+    team: Lazy[TeamSummary] = Field(alias="_team")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     title: str
     abstract: str | None
     published: dt.date | None

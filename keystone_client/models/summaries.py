@@ -34,6 +34,8 @@ __all__ = [
 class UserSummary(KeystoneModel):
     """A user as nested in other records."""
 
+    _repr_fields = ("id", "username")
+
     id: int
     username: str
     first_name: str | None = None
@@ -48,6 +50,8 @@ class UserSummary(KeystoneModel):
 class TeamSummary(KeystoneModel):
     """A team as nested in other records."""
 
+    _repr_fields = ("id", "name")
+
     id: int
     slug: str
     name: str
@@ -56,6 +60,8 @@ class TeamSummary(KeystoneModel):
 
 class TeamRole(KeystoneModel):
     """A user's membership as listed on the user: the team and the role held in it."""
+
+    _repr_fields = ("id", "team_id", "role")
 
     id: int
     team_id: int = Field(alias="team")
@@ -66,6 +72,8 @@ class TeamRole(KeystoneModel):
 class UserRole(KeystoneModel):
     """A team's membership as listed on the team: the user and the role they hold."""
 
+    _repr_fields = ("id", "user_id", "role")
+
     id: int
     user_id: int = Field(alias="user")
     role: OpenEnum[MembershipRole]
@@ -74,6 +82,8 @@ class UserRole(KeystoneModel):
 
 class AuditLogSummary(KeystoneModel):
     """One entry of a record's change history (``history``)."""
+
+    _repr_fields = ("id", "action")
 
     id: int
     timestamp: AwareDatetime | None = None
@@ -88,6 +98,8 @@ class AuditLogSummary(KeystoneModel):
 class AllocationRequestSummary(KeystoneModel):
     """An allocation request as nested in other records."""
 
+    _repr_fields = ("id", "title")
+
     id: int
     title: str
     status: OpenEnum[RequestStatus] = RequestStatus.PENDING
@@ -98,12 +110,16 @@ class AllocationRequestSummary(KeystoneModel):
 class AttachmentSummary(KeystoneModel):
     """A file attached to an allocation request, as nested in the request."""
 
+    _repr_fields = ("name",)
+
     file: str
     name: str
 
 
 class ClusterSummary(KeystoneModel):
     """A cluster as nested in other records."""
+
+    _repr_fields = ("id", "name")
 
     id: int
     name: str
@@ -112,6 +128,8 @@ class ClusterSummary(KeystoneModel):
 
 class AllocationSummary(KeystoneModel):
     """Service units requested and awarded on one cluster, as nested in a request."""
+
+    _repr_fields = ("id", "cluster_id")
 
     id: int
     cluster_id: int = Field(alias="cluster")
@@ -124,6 +142,8 @@ class AllocationSummary(KeystoneModel):
 class CommentSummary(KeystoneModel):
     """A comment as nested in an allocation request."""
 
+    _repr_fields = ("id", "user_id")
+
     id: int
     user_id: int | None = Field(default=None, alias="user")
     content: str
@@ -134,6 +154,8 @@ class CommentSummary(KeystoneModel):
 
 class GrantSummary(KeystoneModel):
     """A grant as nested in other records."""
+
+    _repr_fields = ("id", "title")
 
     id: int
     title: str
@@ -149,6 +171,8 @@ class GrantSummary(KeystoneModel):
 
 class PublicationSummary(KeystoneModel):
     """A publication as nested in other records."""
+
+    _repr_fields = ("id", "title")
 
     id: int
     title: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, Field
 
 from ._base import OpenEnum, Record
+from ._lazy import Lazy
 from .enums import MembershipRole
 from .summaries import AuditLogSummary, TeamRole, TeamSummary, UserRole, UserSummary
 
@@ -14,10 +15,12 @@ __all__ = ["Membership", "Team", "User"]
 class User(Record):
     """A user account (``users/users/``; server schema ``RestrictedUser``)."""
 
+    _repr_fields = ("id", "username")
+
     display_name: str
     abbreviation: str
-    membership: list[TeamRole] = Field(alias="_membership")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    membership: Lazy[list[TeamRole]] = Field(alias="_membership")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     is_superuser: bool
     username: str
     first_name: str | None
@@ -37,11 +40,13 @@ class User(Record):
 class Team(Record):
     """A team of users that owns requests, grants and publications (``users/teams/``)."""
 
+    _repr_fields = ("id", "name")
+
     slug: str
     # Optional in ``TeamUpdate`` (the PUT/PATCH response), which also parses into Team.
     is_active: bool = True
-    membership: list[UserRole] = Field(alias="_membership")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    membership: Lazy[list[UserRole]] = Field(alias="_membership")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     name: str
     users: list[int]
 
@@ -49,9 +54,11 @@ class Team(Record):
 class Membership(Record):
     """The role of one user in one team (``users/memberships/``)."""
 
-    user: UserSummary = Field(alias="_user")
-    team: TeamSummary = Field(alias="_team")
-    history: list[AuditLogSummary] = Field(alias="_history")
+    _repr_fields = ("id", "team_id", "user_id")
+
+    user: Lazy[UserSummary] = Field(alias="_user")
+    team: Lazy[TeamSummary] = Field(alias="_team")
+    history: Lazy[list[AuditLogSummary]] = Field(alias="_history")
     role: OpenEnum[MembershipRole]
     user_id: int = Field(alias="user")
     team_id: int = Field(alias="team")
