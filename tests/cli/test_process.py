@@ -284,16 +284,17 @@ def test_against_the_module_server(served_module: str, tmp_path: Path) -> None:
 # -- progress bar: on a terminal only ---------------------------------------------------------
 
 
-def _run_with_terminal_stderr(
-    args: list[str], env: Mapping[str, str], cwd: Path
+def _run_on_a_terminal(
+    args: list[str], env: Mapping[str, str], cwd: Path, *, stdout_too: bool = False
 ) -> tuple[int, str, bytes]:
-    """Run with stderr on a pseudo-terminal and stdout on a pipe; return code, out, err."""
+    """Run with stderr (and with ``stdout_too`` stdout) on a pseudo-terminal, else stdout on
+    a pipe; return the exit code, what the pipe got and what the terminal got."""
     import pty
 
     master, slave = pty.openpty()
     proc = subprocess.Popen(
         [SCRIPT, *args],  # type: ignore[list-item]
-        stdout=subprocess.PIPE,
+        stdout=slave if stdout_too else subprocess.PIPE,
         stderr=slave,
         stdin=subprocess.DEVNULL,
         cwd=cwd,
@@ -310,21 +311,35 @@ def _run_with_terminal_stderr(
             break
         terminal += chunk
     os.close(master)
-    assert proc.stdout is not None
-    out = proc.stdout.read().decode()
+    out = proc.stdout.read().decode() if proc.stdout is not None else ""
     return proc.wait(timeout=60), out, terminal
 
 
 def test_progress_bar_on_a_terminal(target: Target, tmp_path: Path) -> None:
-    code, out, terminal = _run_with_terminal_stderr(
+    code, out, terminal = _run_on_a_terminal(
         [*target.args, "allocation-requests", "list"], target.env, tmp_path
     )
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert [row["id"] for row in rows] == list(range(1, 8))
     assert b"allocation requests" in terminal  # the bar's label
+    assert b"7/7" in terminal  # its count, with the total from the first page
     assert b"\x1b[" in terminal  # drawn (and cleared) with terminal control codes
     assert b"{" not in terminal  # records never go to stderr
+
+
+def test_no_progress_bar_under_a_table_on_the_terminal(target: Target, tmp_path: Path) -> None:
+    code, out, terminal = _run_on_a_terminal(
+        [*target.args, "allocation-requests", "list", "--fields", "id,title"],
+        target.env,
+        tmp_path,
+        stdout_too=True,
+    )
+    assert code == 0
+    assert out == ""
+    text = terminal.decode()
+    assert "Genome assembly pipeline" in text and "Metagenome binning" in text  # the table
+    assert "allocation requests" not in text  # no bar drawn across it
 
 
 def test_no_progress_bar_in_a_pipe(target: Target, tmp_path: Path) -> None:
