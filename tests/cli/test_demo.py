@@ -105,3 +105,22 @@ class TestWithTheDemo:
         assert result.exit_code == 2
         assert result.stderr.startswith("keystone: error: Invalid configuration: ")
         assert "KEYSTONE_PAGE_SIZE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--url", "http://127.0.0.1:9"], "--url"),
+        (["--token", "t", "--username", "ben"], "--token, --username"),
+        (["--password-stdin"], "--password-stdin"),
+    ],
+)
+def test_connection_options_with_the_demo_are_a_usage_error(options: list[str], named: str) -> None:
+    result = CliRunner().invoke(
+        cli, [*options, "--demo", "teams", "count"], obj=AppState(), prog_name="keystone"
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"keystone: error: --demo needs no server: drop {named} (see 'keystone --help')\n"
+    )
+    assert result.stdout == ""
