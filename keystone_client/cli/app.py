@@ -143,6 +143,20 @@ def cli(
     3 not found, 4 authentication or permission refused, 5 connection error or timeout,
     130 interrupted.
     """
+    if demo:
+        given = [
+            option
+            for option, value in (
+                ("--url", url),
+                ("--token", token),
+                ("--username", username),
+                ("--password-stdin", password_stdin),
+                ("--env-file", env_file),
+            )
+            if value
+        ]
+        if given:
+            raise click.UsageError(f"--demo needs no server: drop {', '.join(given)}", ctx)
     state = ctx.ensure_object(AppState)
     state.connection = Connection(
         url=url,

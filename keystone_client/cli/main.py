@@ -9,6 +9,9 @@ from .pipes import quiet_stdout
 
 __all__ = ["main"]
 
+#: The modules of the ``cli`` extra, imported as commands need them.
+CLI_EXTRA = ("click", "rich", "yaml")
+
 
 def main() -> None:
     """Run ``keystone`` with the process's arguments and exit with its documented code."""
@@ -16,9 +19,9 @@ def main() -> None:
     # the command handles by ending quietly (see app.RootGroup.invoke).
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    from .app import cli
-
     try:
+        from .app import cli
+
         cli.main(prog_name="keystone")
     except KeyboardInterrupt:  # pressed before a command started
         sys.stderr.write("keystone: interrupted\n")
@@ -26,3 +29,12 @@ def main() -> None:
     except BrokenPipeError:
         quiet_stdout()
         sys.exit(0)
+    except ModuleNotFoundError as exc:
+        # The script is installed with the package; its libraries come with the extra.
+        if (exc.name or "").split(".")[0] not in CLI_EXTRA:
+            raise
+        sys.stderr.write(
+            f"keystone: error: the command line needs the 'cli' extra ({exc}); "
+            "install it with: pip install 'keystone-client[cli]'\n"
+        )
+        sys.exit(2)

@@ -1,4 +1,4 @@
-"""A progress bar on stderr for long listings, shown only when stderr is a terminal."""
+"""A progress bar on stderr for long listings, while the records go to a file or a pipe."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ from typing import IO, Any
 __all__ = ["Progress", "wanted"]
 
 
-def wanted(stream: IO[str] | None = None) -> bool:
-    """Whether a progress bar belongs on ``stream`` (stderr): only on a terminal."""
-    stream = stream if stream is not None else sys.stderr
+def wanted(stderr: IO[str] | None = None, stdout: IO[str] | None = None) -> bool:
+    """Whether a progress bar belongs on ``stderr``: a terminal, while ``stdout`` is not one.
+
+    Records printed on the terminal show their own progress, and a bar drawn on the same
+    screen would tangle with them (as curl, which meters only output sent elsewhere).
+    """
+    return _is_terminal(stderr or sys.stderr) and not _is_terminal(stdout or sys.stdout)
+
+
+def _is_terminal(stream: IO[str]) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 

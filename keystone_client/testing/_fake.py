@@ -150,8 +150,14 @@ class FakeKeystone:
             merged.update(self.credentials())
         merged.setdefault("url", self.url)
         merged.setdefault("transport", self.transport())
-        # Validated without reading KEYSTONE_* variables or a .env file.
-        merged.setdefault("settings", KeystoneSettings.model_validate({"url": merged["url"]}))
+        # Every field given, and no file: nothing comes from KEYSTONE_* variables or .env.
+        defaults = {
+            name: info.get_default(call_default_factory=True)
+            for name, info in KeystoneSettings.model_fields.items()
+        }
+        merged.setdefault(
+            "settings", KeystoneSettings(**{**defaults, "url": merged["url"], "env_file": None})
+        )
         return merged
 
     # -- seeding -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 
 import pytest
 from click.testing import CliRunner, Result
@@ -12,10 +13,14 @@ from keystone_client.cli.app import cli
 from keystone_client.cli.connection import AppState
 
 
-def demo(*args: str) -> Result:
-    # No KEYSTONE_* configuration at all: the demo needs none.
-    env = {name: None for name in ("KEYSTONE_URL", "KEYSTONE_USERNAME", "KEYSTONE_PASSWORD")}
-    return CliRunner().invoke(cli, ["--demo", *args], env=env, obj=AppState(), prog_name="keystone")
+def demo(*args: str, **env: str) -> Result:
+    # No KEYSTONE_* configuration at all unless given: the demo needs none.
+    unset: dict[str, str | None] = {
+        name: None for name in os.environ if name.startswith("KEYSTONE_")
+    }
+    return CliRunner().invoke(
+        cli, ["--demo", *args], env={**unset, **env}, obj=AppState(), prog_name="keystone"
+    )
 
 
 def test_without_the_demo_module_the_error_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,3 +74,53 @@ class TestWithTheDemo:
 
     def test_not_found(self) -> None:
         assert demo("grants", "get", "987654321").exit_code == 3
+
+    def test_page_size_of_the_environment_applies(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import keystone_client.testing as testing
+
+        made: list[testing.FakeKeystone] = []
+
+        class Recorded(testing.FakeKeystone):
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+                made.append(self)
+
+        monkeypatch.setattr(testing, "FakeKeystone", Recorded)
+        result = demo("allocation-requests", "list", "--fields", "id", KEYSTONE_PAGE_SIZE="2")
+        assert result.exit_code == 0, result.stderr
+        assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == list(range(1, 8))
+        (fake,) = made
+        pages = fake.assert_requested("GET", "allocations/requests", query={"_limit": "2"})
+        assert len(pages) == 4
+
+    def test_connection_settings_do_not_apply(self) -> None:
+        result = demo(
+            "teams", "count", KEYSTONE_URL="http://127.0.0.1:9", KEYSTONE_TOKEN="not-a-token"
+        )
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "3\n"
+
+    def test_a_bad_page_size_is_a_configuration_error(self) -> None:
+        result = demo("teams", "count", KEYSTONE_PAGE_SIZE="0")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("keystone: error: Invalid configuration: ")
+        assert "KEYSTONE_PAGE_SIZE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        (["--url", "http://127.0.0.1:9"], "--url"),
+        (["--token", "t", "--username", "ben"], "--token, --username"),
+        (["--password-stdin"], "--password-stdin"),
+    ],
+)
+def test_connection_options_with_the_demo_are_a_usage_error(options: list[str], named: str) -> None:
+    result = CliRunner().invoke(
+        cli, [*options, "--demo", "teams", "count"], obj=AppState(), prog_name="keystone"
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"keystone: error: --demo needs no server: drop {named} (see 'keystone --help')\n"
+    )
+    assert result.stdout == ""

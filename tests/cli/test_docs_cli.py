@@ -1,14 +1,14 @@
 """Run every ``$ keystone ...`` line of the ```console blocks of docs/cli.md.
 
-Each command runs in-process (click's runner) against one fake server per page, as the
-staff user of the fake (``KEYSTONE_URL``, ``KEYSTONE_USERNAME`` and ``KEYSTONE_PASSWORD``
-set), in a fresh working directory per page; commands of one page share the server, in
+Each command runs in-process (click's runner) against one ``FakeKeystone(seed="demo")`` per
+page, as its staff user (``KEYSTONE_URL``, ``KEYSTONE_USERNAME`` and ``KEYSTONE_PASSWORD``
+set), in a fresh working directory per page; commands of one page share the fake, in
 order, like a reader working down the page. The lines under a command, up to the next
 ``$`` line or the end of the block, are what it must print (stdout and stderr together);
 ``...`` matches any text within a line. A last line ``[exit N]`` checks the exit code,
 which is 0 otherwise. ``$ cat > NAME <<'EOF'`` ... ``EOF`` writes a file to the working
-directory; ``$ keystone ... < NAME`` feeds a file to stdin. Commands with ``--demo`` are
-run with ``--demo`` removed, against the same fake.
+directory; ``$ keystone ... < NAME`` feeds a file to stdin. Commands with ``--demo`` run as
+written, on the command's own built-in demo (fresh each run, as for a reader).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from click.testing import CliRunner
 
 from keystone_client.cli.app import cli
 from keystone_client.cli.connection import AppState
+from keystone_client.testing import FakeKeystone
 
-from ..fake_server import BASE_URL, PASSWORD, USERNAME, FakeServer
+from .conftest import mounted_factory, staff_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "docs" / "cli.md"]
@@ -87,7 +88,7 @@ def _matches(expected: str, actual: str) -> bool:
 @dataclass
 class Page:
     workdir: Path
-    server: FakeServer = field(default_factory=FakeServer)
+    server: FakeKeystone = field(default_factory=lambda: FakeKeystone(seed="demo"))
     done: set[int] = field(default_factory=set)
 
 
@@ -103,12 +104,11 @@ def run(page: Page, command: Command) -> None:
         stdin = (page.workdir / words[at + 1]).read_text(encoding="utf-8")
         words = words[:at] + words[at + 2 :]
     assert words[0] == "keystone", f"line {command.line}: only keystone commands are run"
-    args = [w for w in words[1:] if w != "--demo"]
-    env = {"KEYSTONE_URL": BASE_URL, "KEYSTONE_USERNAME": USERNAME, "KEYSTONE_PASSWORD": PASSWORD}
-    with page.server.mock():
-        result = CliRunner().invoke(
-            cli, args, input=stdin, env=env, obj=AppState(), prog_name="keystone"
-        )
+    args = words[1:]
+    state = AppState() if "--demo" in args else AppState(factory=mounted_factory(page.server))
+    result = CliRunner().invoke(
+        cli, args, input=stdin, env=staff_env(page.server), obj=state, prog_name="keystone"
+    )
     expected = list(command.expected)
     while expected and not expected[-1].strip():
         expected.pop()

@@ -11,6 +11,7 @@ import pytest
 
 from keystone_client.resources import _catalog
 from keystone_client.resources._declarations import ReadOnly
+from keystone_client.testing import FakeKeystone
 
 from .conftest import Keystone, sent
 
@@ -113,20 +114,20 @@ def test_a_declared_collection_operation_and_filter_appear_with_no_cli_code(
 
 
 def test_a_filter_added_to_a_declaration_is_accepted_and_sent(
-    keystone: Keystone, server: object, monkeypatch: pytest.MonkeyPatch
+    keystone: Keystone, server: FakeKeystone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     grants = _catalog.Collections.grants
     extended = dataclasses.replace(grants.spec, filters={**grants.spec.filters, "colour": "text"})
     monkeypatch.setattr(grants, "spec", extended)
     result = keystone("grants", "list", "--filter", "colour__startswith=bl", "--limit", "1")
     assert result.exit_code == 0, result.stderr
-    (request,) = sent(server)  # type: ignore[arg-type]
+    (request,) = sent(server)
     assert request[0] == "GET"
     assert "colour__startswith=bl" in request[1]
 
 
 def test_without_the_declaration_the_filter_is_refused_before_sending(
-    keystone: Keystone, server: object
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone("grants", "list", "--filter", "colour__startswith=bl")
     assert result.exit_code == 2
@@ -205,7 +206,7 @@ def test_no_operation_shows_the_collection_help(keystone: Keystone) -> None:
 
 
 def test_an_operation_added_to_a_declaration_appears(
-    keystone: Keystone, server: object, monkeypatch: pytest.MonkeyPatch
+    keystone: Keystone, server: FakeKeystone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
 
     assert "get" not in commands_in(keystone("feed", "--help").stdout)
@@ -217,4 +218,4 @@ def test_an_operation_added_to_a_declaration_appears(
     )
     assert commands_in(keystone("feed", "--help").stdout) == ["list", "count", "get"]
     keystone("feed", "get", "r1")
-    assert ("GET", "/logs/feed/r1/") in sent(server)  # type: ignore[arg-type]
+    assert ("GET", "/logs/feed/r1/") in sent(server)

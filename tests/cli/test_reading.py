@@ -1,4 +1,4 @@
-"""list, count, get and choices in every format, against the fake server."""
+"""list, count, get and choices in every format, against the fake Keystone."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from ..fake_server import FakeServer
+from keystone_client.testing import FakeKeystone
+
 from .conftest import Keystone, sent
 
 FORMATS = ["table", "json", "ndjson", "csv", "yaml"]
@@ -22,12 +23,12 @@ def ndjson(text: str) -> list[dict[str, object]]:
 
 
 def test_piped_list_defaults_to_ndjson_with_every_record(
-    keystone: Keystone, server: FakeServer
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone("allocation-requests", "list")
     assert result.exit_code == 0, result.stderr
     rows = ndjson(result.stdout)
-    assert [r["id"] for r in rows] == sorted(server.db["allocation_requests"])
+    assert [r["id"] for r in rows] == [r.id for r in server.all("allocation_requests")]
     assert rows[0]["title"] == "Genome assembly pipeline"
     assert rows[0]["team"]["name"] == "Genomics Lab"  # relations as objects, by model name
     assert rows[0]["team_id"] == 1
@@ -35,18 +36,18 @@ def test_piped_list_defaults_to_ndjson_with_every_record(
 
 
 def test_list_streams_every_page_when_pages_are_small(
-    keystone: Keystone, server: FakeServer
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone("allocation-requests", "list", "--fields", "id", KEYSTONE_PAGE_SIZE="2")
     assert result.exit_code == 0, result.stderr
     ids = [r["id"] for r in ndjson(result.stdout)]
-    assert ids == sorted(server.db["allocation_requests"])
+    assert ids == [r.id for r in server.all("allocation_requests")]
     pages = [p for m, p in sent(server) if p.startswith("/allocations/requests/")]
     assert len(pages) >= len(ids) // 2
 
 
 def test_filter_order_search_limit_and_fields_are_sent(
-    keystone: Keystone, server: FakeServer
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone(
         "allocation-requests",
@@ -75,7 +76,7 @@ def test_filter_order_search_limit_and_fields_are_sent(
     assert query["_order"] == ["-submitted"]
 
 
-def test_search_is_sent(keystone: Keystone, server: FakeServer) -> None:
+def test_search_is_sent(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("grants", "list", "--search", "ocean", "--fields", "id")
     assert result.exit_code == 0, result.stderr
     assert all("search=ocean" in p for _, p in sent(server))
@@ -89,11 +90,11 @@ def test_limit_zero_prints_nothing(keystone: Keystone) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_count_prints_the_bare_number_in_every_format(
-    keystone: Keystone, server: FakeServer, fmt: str
+    keystone: Keystone, server: FakeKeystone, fmt: str
 ) -> None:
     result = keystone("allocation-requests", "count", "--filter", "status=AP", "-o", fmt)
     assert result.exit_code == 0, result.stderr
-    expected = sum(1 for r in server.db["allocation_requests"].values() if r["status"] == "AP")
+    expected = sum(1 for r in server.all("allocation_requests") if r.status == "AP")
     assert result.stdout == f"{expected}\n"
 
 
@@ -182,7 +183,7 @@ def test_unknown_format_is_a_usage_error(keystone: Keystone) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "ndjson", "table"])
-def test_choices_lists_codes_and_labels(keystone: Keystone, server: FakeServer, fmt: str) -> None:
+def test_choices_lists_codes_and_labels(keystone: Keystone, server: FakeKeystone, fmt: str) -> None:
     result = keystone("allocation-requests", "choices", "status", "-o", fmt)
     assert result.exit_code == 0, result.stderr
     assert "PD" in result.stdout and "Pending" in result.stdout
@@ -191,21 +192,23 @@ def test_choices_lists_codes_and_labels(keystone: Keystone, server: FakeServer, 
     assert sent(server) == [("GET", "/allocations/request-choices/status/")]
 
 
-def test_choices_of_a_field_without_choices(keystone: Keystone, server: FakeServer) -> None:
+def test_choices_of_a_field_without_choices(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("allocation-requests", "choices", "title")
     assert result.exit_code == 2
     assert "has no choices for 'title'; fields with choices: status" in result.stderr
     assert sent(server) == []
 
 
-def test_bad_filter_syntax_is_a_usage_error(keystone: Keystone, server: FakeServer) -> None:
+def test_bad_filter_syntax_is_a_usage_error(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("grants", "list", "--filter", "amount")
     assert result.exit_code == 2
     assert "'amount' is not field__lookup=value" in result.stderr
     assert sent(server) == []
 
 
-def test_bad_order_field_is_refused_before_sending(keystone: Keystone, server: FakeServer) -> None:
+def test_bad_order_field_is_refused_before_sending(
+    keystone: Keystone, server: FakeKeystone
+) -> None:
     result = keystone("grants", "list", "--order-by", "colour")
     assert result.exit_code == 2
     assert "Cannot order grants by 'colour'" in result.stderr

@@ -7,29 +7,26 @@ from pathlib import Path
 
 import pytest
 
-from ..fake_server import BASE_URL, PASSWORD, TOKEN, USERNAME, FakeServer
+from keystone_client.testing import FakeKeystone
+
 from .conftest import Keystone, sent
 
 
-def logins(server: FakeServer) -> list[object]:
-    return [
-        json.loads(c.request.content)
-        for c in server.router.calls  # type: ignore[attr-defined]
-        if c.request.url.path == "/authentication/login/"
-    ]
+def logins(server: FakeKeystone) -> list[object]:
+    return [r.body for r in server.requests if r.path == "/authentication/login/"]
 
 
-def test_whoami_logs_in_and_prints_the_user(keystone: Keystone, server: FakeServer) -> None:
+def test_whoami_logs_in_and_prints_the_user(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("whoami", "-o", "json", "--fields", "id,username,is_staff")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"id": 1, "username": "alice", "is_staff": True}
-    assert logins(server) == [{"username": USERNAME, "password": PASSWORD}]
+    assert logins(server) == [{"username": "alice", "password": server.password}]
 
 
-def test_whoami_with_a_token(keystone: Keystone, server: FakeServer) -> None:
+def test_whoami_with_a_token(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone(
         "--token",
-        TOKEN,
+        server.token,
         "whoami",
         "--fields",
         "username",
@@ -41,13 +38,13 @@ def test_whoami_with_a_token(keystone: Keystone, server: FakeServer) -> None:
     assert logins(server) == []
 
 
-def test_no_session_is_kept_between_runs(keystone: Keystone, server: FakeServer) -> None:
+def test_no_session_is_kept_between_runs(keystone: Keystone, server: FakeKeystone) -> None:
     keystone("whoami")
     keystone("whoami")
     assert len(logins(server)) == 2
 
 
-def test_flags_win_over_the_environment(keystone: Keystone, server: FakeServer) -> None:
+def test_flags_win_over_the_environment(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone(
         "--username",
         "ben",
@@ -84,7 +81,7 @@ def test_a_password_is_never_a_flag(keystone: Keystone) -> None:
 
 
 def test_password_prompt_on_a_terminal(
-    keystone: Keystone, server: FakeServer, monkeypatch: pytest.MonkeyPatch
+    keystone: Keystone, server: FakeKeystone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from keystone_client.cli import connection
 
@@ -92,20 +89,20 @@ def test_password_prompt_on_a_terminal(
 
     def prompt(text: str, hide_input: bool = False, err: bool = False) -> str:
         asked.append((text, hide_input))
-        return PASSWORD
+        return server.password
 
     monkeypatch.setattr(connection.click, "prompt", prompt)
     monkeypatch.setattr(connection, "_stdin_is_terminal", lambda: True)
     result = keystone("whoami", "--fields", "username", KEYSTONE_PASSWORD=None)
     assert result.exit_code == 0, result.stderr
-    assert asked == [(f"Password for {USERNAME}", True)]
-    assert logins(server) == [{"username": USERNAME, "password": PASSWORD}]
+    assert asked == [("Password for alice", True)]
+    assert logins(server) == [{"username": "alice", "password": server.password}]
 
 
-def test_env_file(keystone: Keystone, server: FakeServer, tmp_path: Path) -> None:
+def test_env_file(keystone: Keystone, server: FakeKeystone, tmp_path: Path) -> None:
     env = tmp_path / "other.env"
     env.write_text(
-        f"KEYSTONE_URL={BASE_URL}\nKEYSTONE_USERNAME=carla\nKEYSTONE_PASSWORD=carla-password\n"
+        f"KEYSTONE_URL={server.url}\nKEYSTONE_USERNAME=carla\nKEYSTONE_PASSWORD=carla-password\n"
     )
     result = keystone(
         "--env-file",
@@ -121,9 +118,11 @@ def test_env_file(keystone: Keystone, server: FakeServer, tmp_path: Path) -> Non
     assert json.loads(result.stdout) == {"username": "carla"}
 
 
-def test_dot_env_of_the_working_directory(keystone: Keystone, tmp_path: Path) -> None:
+def test_dot_env_of_the_working_directory(
+    keystone: Keystone, server: FakeKeystone, tmp_path: Path
+) -> None:
     (tmp_path / ".env").write_text(
-        f"KEYSTONE_URL={BASE_URL}\nKEYSTONE_USERNAME=dan\nKEYSTONE_PASSWORD=dan-password\n"
+        f"KEYSTONE_URL={server.url}\nKEYSTONE_USERNAME=dan\nKEYSTONE_PASSWORD=dan-password\n"
     )
     result = keystone(
         "whoami",
@@ -136,15 +135,15 @@ def test_dot_env_of_the_working_directory(keystone: Keystone, tmp_path: Path) ->
     assert json.loads(result.stdout) == {"username": "dan"}
 
 
-def test_settings_masks_secrets_and_sends_nothing(keystone: Keystone, server: FakeServer) -> None:
+def test_settings_masks_secrets_and_sends_nothing(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("--token", "secret-token-value", "settings", "-o", "json")
     assert result.exit_code == 0, result.stderr
     shown = json.loads(result.stdout)
-    assert shown["url"] == BASE_URL + "/"
-    assert shown["username"] == USERNAME
+    assert shown["url"] == server.url + "/"
+    assert shown["username"] == "alice"
     assert shown["password"] == "********" and shown["token"] == "********"
-    assert "secret-token-value" not in result.stdout and PASSWORD not in result.stdout
-    assert server.router.calls.call_count == 0  # type: ignore[attr-defined]
+    assert "secret-token-value" not in result.stdout and server.password not in result.stdout
+    assert server.requests == []
 
 
 def test_version(keystone: Keystone) -> None:
@@ -179,21 +178,21 @@ def test_client_version_flag(keystone: Keystone) -> None:
         ("notifications", "total"),
     ],
 )
-def test_stats(keystone: Keystone, server: FakeServer, name: str, key: str) -> None:
+def test_stats(keystone: Keystone, server: FakeKeystone, name: str, key: str) -> None:
     result = keystone("stats", name, "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert key in json.loads(result.stdout)
     assert sent(server)[-1][1].startswith(f"/stats/{name}/")
 
 
-def test_stats_with_filters(keystone: Keystone, server: FakeServer) -> None:
+def test_stats_with_filters(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("stats", "requests", "--filter", "status=PD", "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["request_count"] == 1
     assert sent(server) == [("GET", "/stats/requests/?status=PD")]
 
 
-def test_stats_filter_is_checked(keystone: Keystone, server: FakeServer) -> None:
+def test_stats_filter_is_checked(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("stats", "grants", "--filter", "colour=red")
     assert result.exit_code == 2
     assert "Unknown filter field 'colour' for grants" in result.stderr

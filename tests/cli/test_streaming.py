@@ -141,3 +141,28 @@ def test_no_count_is_asked_when_no_bar_is_shown(capsys: pytest.CaptureFixture[st
     captured = capsys.readouterr()
     assert captured.out == '{"id":1}\n'
     assert captured.err == ""
+
+
+class Stream:
+    def __init__(self, terminal: bool) -> None:
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+@pytest.mark.parametrize(
+    ("stderr", "stdout", "shown"),
+    [
+        (True, False, True),  # records to a file or pipe: the bar meters them
+        (True, True, False),  # records on the terminal: they show their own progress
+        (False, False, False),
+        (False, True, False),
+    ],
+)
+def test_a_bar_only_on_a_terminal_while_the_records_go_elsewhere(
+    stderr: bool, stdout: bool, shown: bool
+) -> None:
+    from keystone_client.cli.progress import wanted
+
+    assert wanted(Stream(stderr), Stream(stdout)) is shown  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ..fake_server import FakeServer
+from keystone_client.testing import FakeKeystone
+
 from .conftest import Keystone, sent
 
 GRANT = [
@@ -30,13 +31,12 @@ GRANT = [
 ]
 
 
-def last_body(server: FakeServer) -> object:
-    call = server.router.calls[-1]  # type: ignore[attr-defined]
-    return json.loads(call.request.content)
+def last_body(server: FakeKeystone) -> object:
+    return server.requests[-1].body
 
 
 def test_create_sends_the_fields_and_prints_the_record(
-    keystone: Keystone, server: FakeServer
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone("grants", "create", *GRANT, "-o", "json")
     assert result.exit_code == 0, result.stderr
@@ -52,10 +52,10 @@ def test_create_sends_the_fields_and_prints_the_record(
         "end_date": "2026-01-01",
         "team": 2,
     }
-    assert server.db["grants"][record["id"]]["title"] == "Ocean heat budget"
+    assert server.get("grants", record["id"]).title == "Ocean heat budget"
 
 
-def test_typed_json_values_with_colon_equals(keystone: Keystone, server: FakeServer) -> None:
+def test_typed_json_values_with_colon_equals(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone(
         "allocation-requests",
         "update",
@@ -70,32 +70,34 @@ def test_typed_json_values_with_colon_equals(keystone: Keystone, server: FakeSer
     assert json.loads(result.stdout) == {"id": 3, "assignee_ids": [1, 2]}
 
 
-def test_value_from_a_file_with_at(keystone: Keystone, server: FakeServer, tmp_path: Path) -> None:
+def test_value_from_a_file_with_at(
+    keystone: Keystone, server: FakeKeystone, tmp_path: Path
+) -> None:
     (tmp_path / "abstract.txt").write_text("A long description\nover two lines.\n")
     result = keystone("grants", "update", "1", "--set", "description=@abstract.txt")
     assert result.exit_code == 0, result.stderr
     assert last_body(server) == {"description": "A long description\nover two lines."}
 
 
-def test_whole_body_from_stdin(keystone: Keystone, server: FakeServer) -> None:
+def test_whole_body_from_stdin(keystone: Keystone, server: FakeKeystone) -> None:
     body = {"title": "Renamed", "description": "From stdin"}
     result = keystone(
         "grants", "update", "1", "--json", "-", "--set", "title=Set wins", input=json.dumps(body)
     )
     assert result.exit_code == 0, result.stderr
     assert last_body(server) == {"title": "Set wins", "description": "From stdin"}
-    assert server.db["grants"][1]["description"] == "From stdin"
+    assert server.get("grants", 1).description == "From stdin"
 
 
-def test_replace_sends_put(keystone: Keystone, server: FakeServer) -> None:
+def test_replace_sends_put(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("teams", "replace", "2", "--set", "is_active:=false", "-o", "json")
     assert result.exit_code == 0, result.stderr
-    assert server.router.calls[-1].request.method == "PUT"  # type: ignore[attr-defined]
+    assert server.requests[-1].method == "PUT"
     assert json.loads(result.stdout)["is_active"] is False
 
 
 def test_update_sends_patch_with_only_the_given_fields(
-    keystone: Keystone, server: FakeServer
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone("notifications", "update", "1", "--set", "read:=true", "--fields", "id,read")
     assert result.exit_code == 0, result.stderr
@@ -104,28 +106,30 @@ def test_update_sends_patch_with_only_the_given_fields(
     assert json.loads(result.stdout) == {"id": 1, "read": True}
 
 
-def test_delete(keystone: Keystone, server: FakeServer) -> None:
-    assert 1 in server.db["comments"]
+def test_delete(keystone: Keystone, server: FakeKeystone) -> None:
+    assert [c.id for c in server.all("comments")] == [1]
     result = keystone("comments", "delete", "1")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert "Deleted comments 1" in result.stderr
-    assert 1 not in server.db["comments"]
+    assert server.all("comments") == []
     assert sent(server) == [("DELETE", "/allocations/comments/1/")]
 
 
-def test_attachment_upload(keystone: Keystone, server: FakeServer, tmp_path: Path) -> None:
+def test_attachment_upload(keystone: Keystone, server: FakeKeystone, tmp_path: Path) -> None:
     pdf = tmp_path / "proposal.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% proposal\n%%EOF\n")
     result = keystone(
         "attachments", "create", "--set", f"file=@{pdf}", "--set", "request=3", "-o", "json"
     )
     assert result.exit_code == 0, result.stderr
-    request = server.router.calls[-1].request  # type: ignore[attr-defined]
+    assert server.requests[-1].body == {"file": "proposal.pdf", "request": "3"}
+    request = keystone.wire[-1]
     assert request.headers["content-type"].startswith("multipart/form-data")
     assert b"%PDF-1.4" in request.content and b'filename="proposal.pdf"' in request.content
     record = json.loads(result.stdout)
     assert record["name"] == "proposal.pdf"
+    assert server.get("attachments", record["id"]).request_id == 3
 
 
 @pytest.mark.parametrize(
@@ -140,7 +144,7 @@ def test_attachment_upload(keystone: Keystone, server: FakeServer, tmp_path: Pat
     ],
 )
 def test_bad_set_is_a_usage_error(
-    keystone: Keystone, server: FakeServer, item: str, message: str
+    keystone: Keystone, server: FakeKeystone, item: str, message: str
 ) -> None:
     result = keystone("grants", "update", "1", "--set", item)
     assert result.exit_code == 2
@@ -153,7 +157,7 @@ def test_bad_set_is_a_usage_error(
     [("[1, 2]", "must hold a JSON object, not list"), ("{oops", "stdin is not JSON")],
 )
 def test_bad_json_body_is_a_usage_error(
-    keystone: Keystone, server: FakeServer, stdin: str, message: str
+    keystone: Keystone, server: FakeKeystone, stdin: str, message: str
 ) -> None:
     result = keystone("grants", "update", "1", "--json", "-", input=stdin)
     assert result.exit_code == 2
@@ -162,7 +166,7 @@ def test_bad_json_body_is_a_usage_error(
 
 
 def test_update_with_nothing_to_change_is_a_usage_error(
-    keystone: Keystone, server: FakeServer
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone("grants", "update", "1")
     assert result.exit_code == 2
@@ -171,7 +175,7 @@ def test_update_with_nothing_to_change_is_a_usage_error(
 
 
 def test_unknown_or_read_only_field_is_refused_before_sending(
-    keystone: Keystone, server: FakeServer
+    keystone: Keystone, server: FakeKeystone
 ) -> None:
     result = keystone("teams", "update", "1", "--set", "name=Renamed")
     assert result.exit_code == 2
@@ -182,7 +186,9 @@ def test_unknown_or_read_only_field_is_refused_before_sending(
     assert sent(server) == []
 
 
-def test_server_field_errors_are_listed_on_one_line(keystone: Keystone, server: FakeServer) -> None:
+def test_server_field_errors_are_listed_on_one_line(
+    keystone: Keystone, server: FakeKeystone
+) -> None:
     result = keystone("grants", "create", "--set", "title=Only a title", "--set", "amount=lots")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -192,26 +198,26 @@ def test_server_field_errors_are_listed_on_one_line(keystone: Keystone, server: 
     assert "agency: This field is required." in lines[0]
 
 
-def test_whole_body_from_a_file(keystone: Keystone, server: FakeServer, tmp_path: Path) -> None:
+def test_whole_body_from_a_file(keystone: Keystone, server: FakeKeystone, tmp_path: Path) -> None:
     (tmp_path / "body.json").write_text('{"description": "From a file"}')
     result = keystone("grants", "update", "2", "--json", "body.json", "--fields", "id,description")
     assert result.exit_code == 0, result.stderr
     assert last_body(server) == {"description": "From a file"}
 
 
-def test_json_body_file_missing(keystone: Keystone, server: FakeServer) -> None:
+def test_json_body_file_missing(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("grants", "update", "2", "--json", "nowhere.json")
     assert result.exit_code == 2
     assert "no such file: nowhere.json" in result.stderr
     assert sent(server) == []
 
 
-def test_value_from_stdin_with_at_dash(keystone: Keystone, server: FakeServer) -> None:
+def test_value_from_stdin_with_at_dash(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("grants", "update", "2", "--set", "description=@-", input="Piped in\n")
     assert result.exit_code == 0, result.stderr
     assert last_body(server) == {"description": "Piped in"}
 
 
-def test_text_that_looks_typed_stays_text(keystone: Keystone, server: FakeServer) -> None:
+def test_text_that_looks_typed_stays_text(keystone: Keystone, server: FakeKeystone) -> None:
     keystone("grants", "update", "2", "--set", "grant_number=007", "--set", "pi=true")
     assert last_body(server) == {"grant_number": "007", "pi": "true"}
