@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
-if TYPE_CHECKING:
-    from ._fake import FakeKeystone
-
 __all__ = ["FakeTransport"]
+
+
+class _Server(Protocol):
+    """What the transport needs of `FakeKeystone` (named here so the two import one way)."""
+
+    def handle(self, request: httpx.Request) -> tuple[int, list[tuple[str, str]], bytes]: ...
 
 
 class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Hands every request to a `FakeKeystone`; usable by ``httpx.Client`` and ``AsyncClient``."""
 
-    def __init__(self, fake: FakeKeystone) -> None:
+    def __init__(self, fake: _Server) -> None:
         self.fake = fake
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
