@@ -75,6 +75,7 @@ class Pager(Generic[M]):
     _drifts: deque[int] = field(default_factory=lambda: deque(maxlen=_DRIFT_WINDOW))
     _assumed: int = 0
     _offset_asked: int = 0
+    _stalled: bool = False
 
     @classmethod
     def for_query(
@@ -105,8 +106,13 @@ class Pager(Generic[M]):
             # would be eaten by the drift and never get past it.
             drifts = self._drifts
             self._assumed = min(drifts) if len(drifts) == drifts.maxlen else 0
-            # Records without an id cannot be recognised again: page plainly past them.
-            start = self._anchor_at + (1 if self._anchor is None else self._assumed)
+            # Records without an id cannot be recognised again, and a server that serves
+            # no more than the anchor itself leaves no room: page plainly past them.
+            if self._anchor is None or self._stalled:
+                self._assumed = 0
+                start = self._anchor_at + 1
+            else:
+                start = self._anchor_at + self._assumed
             self._offset_asked = start
             params["_limit"] = str(self.page_size + 1)
             if self._offset_asked:
@@ -161,8 +167,10 @@ class Pager(Generic[M]):
             start = read[-1] + 1 if read else 0
             results, keys = results[start:], keys[start:]
         if page.results:
+            anchor = getattr(page.results[-1], "id", None)
+            self._stalled = self._started and not results and anchor == self._anchor
             self._started = True
-            self._anchor = getattr(page.results[-1], "id", None)
+            self._anchor = anchor
             self._anchor_at = self._offset_asked + len(page.results) - 1
         # Only the server knows whether more follow: a page shorter than ``_limit`` is not
         # the last one if the server caps the page size below it.

@@ -423,6 +423,20 @@ def test_a_server_page_cap_below_page_size_loses_nothing(
     assert got == (expected[::-1] if order == "-id" else expected)
 
 
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_a_server_serving_one_record_a_page_still_ends(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str
+) -> None:
+    """A page holding only the record asked again (the anchor) must not be asked forever."""
+    fake = FakeCollection(grants(range(1, 6)), max_limit=1)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.grants.order_by("title")
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == [1, 2, 3, 4, 5]
+    assert len(fake.requests) <= 2 * 5
+
+
 # -- memory and page size ------------------------------------------------------------------
 
 
