@@ -39,7 +39,7 @@ def feed_reads(fake: FakeKeystone, since: int) -> list[dict[str, str]]:
     return [r.query for r in fake.requests[since:] if r.path == "/logs/feed/"]
 
 
-def test_each_request_is_logged_at_the_head_of_the_feed(fake: FakeKeystone, run: Runner) -> None:
+def test_each_request_is_logged_at_the_head_of_the_feed(fake: FakeKeystone) -> None:
     with fake.client() as c:
         before = c.resources.feed.all()[:1].list()
         after = c.resources.feed.all()[:2].list()

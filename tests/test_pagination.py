@@ -328,6 +328,28 @@ def test_an_overshoot_when_the_feed_stops_growing_is_asked_again(
 
 
 @pytest.mark.parametrize("how", ["iterate", "list"])
+@pytest.mark.parametrize("sliced", [False, True])
+def test_an_order_by_title_with_a_record_inserted_ahead_on_every_request(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str, sliced: bool
+) -> None:
+    made = itertools.count(1000)
+
+    def grow(n: int, collection: FakeCollection) -> None:
+        # Sorts before every existing title: ahead of the cursor, shifting every offset.
+        collection.records.append(f.grant(next(made), title=f"A {n:04d}"))
+
+    fake = FakeCollection(grants(range(1, 301)), after=grow)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.grants.order_by("title")
+    q = q[20:220] if sliced else q
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == (list(range(21, 221)) if sliced else list(range(1, 301)))
+    assert len(fake.requests) <= len(got) // 10 + 4
+    assert all(r["_order"] == "title" for r in fake.requests)
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
 def test_a_slice_of_a_growing_feed_ends_without_chasing_one_record(
     make_client: Any, run: Runner, api: respx.MockRouter, how: str
 ) -> None:
