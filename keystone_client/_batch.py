@@ -15,6 +15,11 @@ multipart with the job as a JSON string and one file part per upload referenced 
 ``@file{name}`` token. The server runs the actions in one transaction: any failing action
 raises `BatchError` and nothing is kept. Leaving the block with an exception sends nothing.
 
+The server throttles each action as a request of its own. A throttled action fails the job
+(422, step status 429) and rolls it back, so the job is sent again after the wait the step
+states (or the backoff), within the client's ``throttle_wait``. A batch that raised may be
+submitted again with `submit()`; one that succeeded may not.
+
 `BatchCore` holds the recording and the submission once, with `BatchCore._submit_flow` as a
 flow (see ``_base_client``); `Batch` and `AsyncBatch` only run that flow. The placeholders,
 the wire format and the batch managers live in ``_placeholders``, ``_batch_job`` and
@@ -29,8 +34,10 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
+import httpx
+
 from . import _response
-from ._base_client import Flow
+from ._base_client import Flow, Sleep
 from ._batch_job import (
     BATCH_ENDPOINT,
     JOB_RESULT,
@@ -48,6 +55,7 @@ from ._paths import normalize_endpoint
 from ._payload import to_write_value
 from ._placeholders import Placeholder, file_token
 from ._resource_spec import ResourceSpec
+from ._retry import throttle_charge
 from ._runners import AsyncRunner, FlowSource, SyncRunner
 from .resources._catalog import ALL_SPECS, Collections
 from .resources._declarations import BatchFace, Collection, Statistics
@@ -138,7 +146,12 @@ class BatchCore(Collections, BatchFace):
     @property
     def submitted(self) -> bool:
         """Whether the batch was submitted (successfully or not)."""
-        return self._state is BatchState.SUBMITTED
+        return self._state in (BatchState.SUBMITTED, BatchState.FAILED)
+
+    @property
+    def failed(self) -> bool:
+        """Whether the last submission raised; `submit()` may then send the batch again."""
+        return self._state is BatchState.FAILED
 
     # -- recording -------------------------------------------------------------------------
 
@@ -198,6 +211,11 @@ class BatchCore(Collections, BatchFace):
         upload: tuple[str, FilePart] | None = None,
     ) -> str:
         """Store one action and return its alias."""
+        if self._state is BatchState.FAILED:
+            raise RuntimeError(
+                "This batch failed: submit() sends it again as recorded; to change it, start a "
+                "new one with client.batch()"
+            )
         if self._state is not BatchState.OPEN:
             raise RuntimeError(
                 f"This batch was already {self._state.value}; start a new one with client.batch()"
@@ -266,26 +284,77 @@ class BatchCore(Collections, BatchFace):
     def _submit_flow(self) -> Flow[list[BatchResult]]:
         """Send every action in one ``POST batch/`` and return the results.
 
+        A throttled step (422 with step status 429) rolled the whole job back: it is sent
+        again after the step's wait, for as long as those waits fit in ``throttle_wait``.
+
         Raises:
             BatchError: An action failed or a reference could not be resolved (422); the
-                server kept nothing.
-            RuntimeError: The batch was already submitted or discarded.
+                server kept nothing. The batch may be submitted again.
+            RuntimeError: The batch was already submitted successfully, is being sent, or
+                was discarded.
         """
-        if self._state is not BatchState.OPEN:
+        if self._state not in (BatchState.OPEN, BatchState.FAILED):
             raise RuntimeError(f"This batch was already {self._state.value}")
-        self._state = BatchState.SUBMITTED
         if not self._actions:
+            self._state = BatchState.SUBMITTED
             return []
+        self._state = BatchState.SENDING
+        try:
+            results = yield from self._send_job_flow()
+        except BaseException:
+            # Nothing of a failed job is kept; after a timeout the server may still have run
+            # it, which the caller must judge before sending it again.
+            self._state = BatchState.FAILED
+            raise
+        self._state = BatchState.SUBMITTED
+        self._results = results
+        return list(results)
+
+    def _send_job_flow(self) -> Flow[list[BatchResult]]:
         body = job_body(self._actions, self.dry_run)
-        logger.debug(
-            "Submitting a batch of %d actions (dry_run=%s)", len(self._actions), self.dry_run
-        )
-        response = yield from self._client._send_flow(
-            "POST", BATCH_ENDPOINT, json=body.json, data=body.data, files=body.files
-        )
+        policy = self._client._retry
+        throttles = 0
+        waited = 0.0
+        while True:
+            logger.debug(
+                "Submitting a batch of %d actions (dry_run=%s)", len(self._actions), self.dry_run
+            )
+            response = yield from self._client._send_flow(
+                "POST", BATCH_ENDPOINT, json=body.json, data=body.data, files=body.files
+            )
+            step = _throttled_step(response)
+            if step is None:
+                break
+            wait = policy.after_step_throttle(step.get("body"), waited, throttles)
+            if wait is None:
+                break
+            throttles += 1
+            waited += throttle_charge(wait)
+            logger.info(
+                "Batch step %s throttled (429): waiting %.2fs before sending the batch again "
+                "(%.0fs of %.0fs allowed)",
+                step.get("step"),
+                wait,
+                waited,
+                policy.throttle_wait,
+                extra={"reason": "429 Too Many Requests", "wait": wait, "throttled_for": waited},
+            )
+            yield Sleep(wait)
         job = _response.parse(response, JOB_RESULT)
-        self._results = parse_results(job, self._actions)
-        return list(self._results)
+        return parse_results(job, self._actions)
+
+
+def _throttled_step(response: httpx.Response) -> dict[str, Any] | None:
+    """The server's answer when a step of the job was throttled (so nothing ran), else None."""
+    if response.status_code != 422:
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("status") == 429:
+        return data
+    return None
 
 
 class Batch(BatchCore):
@@ -301,9 +370,12 @@ class Batch(BatchCore):
     def submit(self) -> list[BatchResult]:
         """Send the batch now (leaving the ``with`` block does it) and return the results.
 
+        A batch whose submission raised may be submitted again; a successful one may not.
+
         Raises:
             BatchError: An action failed or a reference could not be resolved; the server
                 kept nothing.
+            RuntimeError: The batch was already submitted successfully or was discarded.
         """
         return self._client._run(self._submit_flow())
 
@@ -331,9 +403,12 @@ class AsyncBatch(BatchCore):
     async def submit(self) -> list[BatchResult]:
         """Send the batch now (leaving the ``async with`` block does it); return the results.
 
+        A batch whose submission raised may be submitted again; a successful one may not.
+
         Raises:
             BatchError: An action failed or a reference could not be resolved; the server
                 kept nothing.
+            RuntimeError: The batch was already submitted successfully or was discarded.
         """
         return await self._client._run(self._submit_flow())
 

@@ -38,10 +38,17 @@ FilePart = tuple[str, bytes, str]
 
 
 class BatchState(enum.Enum):
-    """Where a batch is in its life: recording, or done one way or the other."""
+    """Where a batch is in its life.
+
+    OPEN records actions; SENDING is in flight; SUBMITTED succeeded (final); FAILED raised
+    on its way (the server keeps nothing of a failed job) and may be submitted again;
+    DISCARDED left its block with an exception, unsent (final).
+    """
 
     OPEN = "open"
+    SENDING = "being sent"
     SUBMITTED = "submitted"
+    FAILED = "failed"
     DISCARDED = "discarded"
 
 

@@ -2,13 +2,23 @@
 
 Keyset pagination (``id__gt=<last id>`` with ``_order=id``) is used whenever the query is
 ordered by id, which is the server's default order for most collections. It yields every
-record exactly once even when records are created or deleted between pages. Other orders
-fall back to ``_offset`` paging and drop any record already yielded, so a record is never
-yielded twice; a deletion between pages can then make a record be skipped.
+record exactly once even when records are created or deleted between pages.
+
+Other orders (the activity feed, ``order_by("title")`` ...) fall back to ``_offset`` paging,
+where records inserted ahead of the cursor shift every later offset; on a busy feed every
+request is itself such an insert. So each page after the first starts one record early, at
+the last record already read (the anchor), shifted by the drift the recent pages showed, and
+asks for a full page past it. Where the anchor turns up measures the drift; the records after
+the last one already yielded are new. A record is never yielded twice, and the number of
+requests stays about n / page_size however fast the head grows. A page holding nothing read
+before may have overshot, so it is fetched again without the predicted drift. A record
+inserted ahead of the cursor is not yielded, and a deletion ahead of it between pages can
+make a record be skipped.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
@@ -22,6 +32,11 @@ __all__ = ["Pager", "RecordPage", "page_flows"]
 M = TypeVar("M", bound=KeystoneModel)
 
 _LOWER = ("__gt", "__gte")
+
+# How many recent pages the drift estimate looks at: it takes their smallest drift, and none
+# until that many pages showed one, since guessing too little costs part of a page and
+# guessing too much costs a request (a one-off burst of inserts is not a trend).
+_DRIFT_WINDOW = 2
 
 
 def merge_bound(params: dict[str, str], key: str, value: int) -> None:
@@ -52,8 +67,16 @@ class Pager(Generic[M]):
     fetched: int = 0
     done: bool = False
     cursor: int | None = None
-    _raw_offset: int = 0
     _seen: set[Any] = field(default_factory=set)
+    # Offset paging: where the last page's last record (the anchor) stood when it came back,
+    # the drifts recent pages showed, and the drift the pending request assumed.
+    _started: bool = False
+    _anchor: Any = None
+    _anchor_at: int = 0
+    _drifts: deque[int] = field(default_factory=lambda: deque(maxlen=_DRIFT_WINDOW))
+    _assumed: int = 0
+    _offset_asked: int = 0
+    _stalled: bool = False
 
     @classmethod
     def for_query(
@@ -79,6 +102,23 @@ class Pager(Generic[M]):
             return None
         params = self.state.params()
         size = self.page_size if remaining is None else min(self.page_size, remaining)
+        if self.keyset is None and self._started:
+            # A full page past the anchor, whatever the slice still needs: a short request
+            # would be eaten by the drift and never get past it.
+            drifts = self._drifts
+            self._assumed = min(drifts) if len(drifts) == drifts.maxlen else 0
+            # Records without an id cannot be recognised again, and a server that serves
+            # no more than the anchor itself leaves no room: page plainly past them.
+            if self._anchor is None or self._stalled:
+                self._assumed = 0
+                start = self._anchor_at + 1
+            else:
+                start = self._anchor_at + self._assumed
+            self._offset_asked = start
+            params["_limit"] = str(self.page_size + 1)
+            if self._offset_asked:
+                params["_offset"] = str(self._offset_asked)
+            return params
         params["_limit"] = str(size)
         if self.keyset is not None:
             params["_order"] = self.keyset
@@ -90,9 +130,9 @@ class Pager(Generic[M]):
             else:
                 merge_bound(params, "id__gt" if self.keyset == "id" else "id__lt", self.cursor)
         else:
-            offset = self.state.offset + self._raw_offset
-            if offset:
-                params["_offset"] = str(offset)
+            self._offset_asked = self.state.offset
+            if self._offset_asked:
+                params["_offset"] = str(self._offset_asked)
         return params
 
     def has_next(self) -> bool:
@@ -102,25 +142,56 @@ class Pager(Generic[M]):
 
     def feed(self, page: Page[M]) -> list[M]:
         """Take the page fetched with `next_params()`; return the records to yield."""
+        if self.keyset is None:
+            return self._feed_offset(page)
         results = page.results
         # Only the server knows whether more follow: a page shorter than ``_limit`` is not
         # the last one if the server caps the page size below it.
         if not results or page.next is None:
             self.done = True
-        self._raw_offset += len(results)
-        if self.keyset is not None:
-            if results:
-                self.cursor = int(results[-1].id)  # type: ignore[attr-defined]
-        else:
-            fresh = []
-            for record in results:
-                key = getattr(record, "id", None)
-                if key is None or key not in self._seen:
-                    self._seen.add(key)
-                    fresh.append(record)
-            results = fresh
+        if results:
+            self.cursor = int(results[-1].id)  # type: ignore[attr-defined]
         self.fetched += len(results)
         return list(results)
+
+    def _feed_offset(self, page: Page[M]) -> list[M]:
+        results = page.results
+        keys = [getattr(record, "id", None) for record in results]
+        if self._started:
+            read = [i for i, key in enumerate(keys) if key is not None and key in self._seen]
+            if not read and self._assumed:
+                # Nothing read before: the assumed drift may have jumped past records. Ask
+                # again from where the anchor stood, which it cannot have moved ahead of.
+                self._drifts.clear()
+                self._drifts.append(0)
+                return []
+            if self._anchor is not None and self._anchor in keys:
+                self._drifts.append(self._offset_asked + keys.index(self._anchor) - self._anchor_at)
+            elif read:
+                # The anchor lies beyond this page (or was deleted): drift at least this much.
+                self._drifts.append(self._offset_asked + read[-1] - self._anchor_at)
+            start = read[-1] + 1 if read else 0
+            results, keys = results[start:], keys[start:]
+        if page.results:
+            anchor = getattr(page.results[-1], "id", None)
+            self._stalled = self._started and not results and anchor == self._anchor
+            self._started = True
+            self._anchor = anchor
+            self._anchor_at = self._offset_asked + len(page.results) - 1
+        # Only the server knows whether more follow: a page shorter than ``_limit`` is not
+        # the last one if the server caps the page size below it.
+        if not page.results or page.next is None:
+            self.done = True
+        fresh = []
+        for record, key in zip(results, keys, strict=True):
+            if key is None or key not in self._seen:
+                self._seen.add(key)
+                fresh.append(record)
+        remaining = self._remaining()
+        if remaining is not None:
+            fresh = fresh[:remaining]
+        self.fetched += len(fresh)
+        return fresh
 
     # -- concurrent listing -------------------------------------------------------------------
 

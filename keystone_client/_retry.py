@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-__all__ = ["DEFAULT_THROTTLE_WAIT", "RetryPolicy"]
+__all__ = ["DEFAULT_THROTTLE_WAIT", "RetryPolicy", "throttle_charge"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -20,6 +22,8 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # What each throttle wait counts against ``throttle_wait`` at least, so a server that keeps
 # answering ``Retry-After: 0`` cannot hold a call forever.
 _MIN_THROTTLE_CHARGE = 1.0
+# How the server's throttle states its wait in the body, the only place a batch step has it.
+_AVAILABLE_IN = re.compile(r"available in (\d+(?:\.\d+)?) seconds?")
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,25 @@ class RetryPolicy:
             throttles: How many times this call was throttled before (sizes the backoff
                 when the server sends no ``Retry-After``).
         """
-        if response.status_code != THROTTLED or self.throttle_wait <= 0:
+        if response.status_code != THROTTLED:
             return None
-        wait = parse_retry_after(response.headers.get("Retry-After"))
+        return self._throttle_wait(
+            parse_retry_after(response.headers.get("Retry-After")), waited, throttles
+        )
+
+    def after_step_throttle(self, step_body: Any, waited: float, throttles: int) -> float | None:
+        """Return the wait before sending again a batch whose step was throttled, or None.
+
+        The server rolled the whole batch back, so it may be sent again. ``step_body`` is the
+        throttled step's answer; its ``detail`` states the wait (a step has no headers).
+        """
+        detail = step_body.get("detail") if isinstance(step_body, dict) else None
+        found = _AVAILABLE_IN.search(detail) if isinstance(detail, str) else None
+        return self._throttle_wait(float(found[1]) if found else None, waited, throttles)
+
+    def _throttle_wait(self, wait: float | None, waited: float, throttles: int) -> float | None:
+        if self.throttle_wait <= 0:
+            return None
         if wait is None:
             wait = self.backoff(throttles)
         if waited + throttle_charge(wait) > self.throttle_wait:

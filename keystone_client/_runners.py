@@ -13,6 +13,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from ._base_client import Flow, RequestOptions
+from ._retry import RetryPolicy
 
 __all__ = ["AsyncRunner", "FlowSource", "SyncRunner"]
 
@@ -21,6 +22,8 @@ T = TypeVar("T")
 
 class FlowSource(Protocol):
     """A client's I/O-free core: the flows every request is built from."""
+
+    _retry: RetryPolicy
 
     @property
     def page_size(self) -> int: ...

@@ -244,7 +244,7 @@ def test_feed_pages_by_offset_and_drops_duplicates(
 ) -> None:
     def churn(n: int, collection: FakeCollection) -> None:
         if n == 1:
-            # Two new entries at the top push r6 and r5 onto the second page again.
+            # Two new entries at the top push r15 (the anchor) two places down.
             collection.records[:0] = feed([21, 20])
 
     fake = FakeCollection(feed(range(19, 0, -1)), after=churn)
@@ -253,10 +253,14 @@ def test_feed_pages_by_offset_and_drops_duplicates(
     q = client.resources.feed.all()
     got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
     assert got == [f"r{i}" for i in range(19, 0, -1)]
-    assert fake.requests[:3] == [
+    assert fake.requests == [
         {"_limit": "5"},
-        {"_limit": "5", "_offset": "5"},
-        {"_limit": "5", "_offset": "10"},
+        # From the anchor r15 (position 4), a full page past it: r15 is found two down.
+        {"_limit": "6", "_offset": "4"},
+        # One burst is not a trend: the next page starts at the new anchor, unshifted.
+        {"_limit": "6", "_offset": "9"},
+        {"_limit": "6", "_offset": "14"},
+        {"_limit": "6", "_offset": "19"},
     ]
 
 
@@ -275,19 +279,98 @@ def test_custom_order_pages_by_offset_and_drops_duplicates(
     assert got == [1, 2, 3, 4, 5, 6, 7, 8]
     assert fake.requests == [
         {"_order": "title", "_limit": "3"},
-        {"_order": "title", "_limit": "3", "_offset": "3"},
-        {"_order": "title", "_limit": "3", "_offset": "6"},
+        {"_order": "title", "_limit": "4", "_offset": "2"},
+        {"_order": "title", "_limit": "4", "_offset": "5"},
     ]
 
 
-def test_offset_paging_can_skip_a_record_deleted_between_pages(
+@pytest.mark.parametrize("how", ["iterate", "list"])
+@pytest.mark.parametrize("per_request", [1, 3, 12])
+def test_a_feed_growing_on_every_request_is_read_in_full_pages(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str, per_request: int
+) -> None:
+    """Each request adds ``per_request`` entries at the head, more than a page for 12."""
+    made = itertools.count(1000)
+
+    def grow(n: int, collection: FakeCollection) -> None:
+        collection.records[:0] = feed(next(made) for _ in range(per_request))[::-1]
+
+    fake = FakeCollection(feed(range(300, 0, -1)), after=grow)
+    api.get(f"{BASE}logs/feed/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.feed.all()
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == [f"r{i}" for i in range(300, 0, -1)]
+    # About n / page_size: a few requests learn the drift, then every page is full.
+    assert len(fake.requests) <= 300 // 10 + 4
+    assert all(r["_limit"] == "11" for r in fake.requests[1:])
+
+
+def test_an_overshoot_when_the_feed_stops_growing_is_asked_again(
     make_client: Any, run: Runner, api: respx.MockRouter
 ) -> None:
-    """The documented limit of offset paging: a deletion shifts the next page forward.
+    """Assumed drift that did not happen: the page holds nothing read before, so records
+    may have been jumped over; it is asked again from the anchor and nothing is lost."""
+    made = itertools.count(1000)
 
-    Keyset paging (every id-ordered query) has no such gap; see the tests above.
-    """
+    def grow_then_stop(n: int, collection: FakeCollection) -> None:
+        if n <= 3:
+            collection.records[:0] = feed([next(made), next(made)])[::-1]
 
+    fake = FakeCollection(feed(range(40, 0, -1)), after=grow_then_stop)
+    api.get(f"{BASE}logs/feed/").mock(side_effect=fake)
+    client = make_client(page_size=5)
+    got = ids_of(run.all(client.resources.feed.all()))
+    assert got == [f"r{i}" for i in range(40, 0, -1)]
+    offsets = [int(r.get("_offset", 0)) for r in fake.requests]
+    assert offsets[:6] == [0, 4, 9, 16, 23, 21]  # 23 assumed a drift of 2: asked again at 21
+    assert len(fake.requests) <= 40 // 5 + 3
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
+@pytest.mark.parametrize("sliced", [False, True])
+def test_an_order_by_title_with_a_record_inserted_ahead_on_every_request(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str, sliced: bool
+) -> None:
+    made = itertools.count(1000)
+
+    def grow(n: int, collection: FakeCollection) -> None:
+        # Sorts before every existing title: ahead of the cursor, shifting every offset.
+        collection.records.append(f.grant(next(made), title=f"A {n:04d}"))
+
+    fake = FakeCollection(grants(range(1, 301)), after=grow)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.grants.order_by("title")
+    q = q[20:220] if sliced else q
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == (list(range(21, 221)) if sliced else list(range(1, 301)))
+    assert len(fake.requests) <= len(got) // 10 + 4
+    assert all(r["_order"] == "title" for r in fake.requests)
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_a_slice_of_a_growing_feed_ends_without_chasing_one_record(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str
+) -> None:
+    made = itertools.count(1000)
+
+    def grow(n: int, collection: FakeCollection) -> None:
+        collection.records.insert(0, feed([next(made)])[0])
+
+    fake = FakeCollection(feed(range(300, 0, -1)), after=grow)
+    api.get(f"{BASE}logs/feed/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.feed.all()[5:105]
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == [f"r{i}" for i in range(295, 195, -1)]
+    assert len(fake.requests) <= 100 // 10 + 2
+    assert all(r["_limit"] == "11" for r in fake.requests[1:])
+
+
+def test_offset_paging_absorbs_a_deletion_before_the_anchor(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
     def churn(n: int, collection: FakeCollection) -> None:
         if n == 1:
             collection.delete(1)
@@ -296,7 +379,26 @@ def test_offset_paging_can_skip_a_record_deleted_between_pages(
     api.get(f"{BASE}research/grants/").mock(side_effect=fake)
     client = make_client(page_size=3)
     got = ids_of(run.all(client.resources.grants.order_by("title")))
-    assert got == [1, 2, 3, 5, 6]
+    assert got == [1, 2, 3, 4, 5, 6]
+
+
+def test_offset_paging_can_skip_a_record_after_deletions_between_pages(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    """The documented limit of offset paging: deletions shift the next page forward.
+
+    Keyset paging (every id-ordered query) has no such gap; see the tests above.
+    """
+
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            collection.delete(1, 2)
+
+    fake = FakeCollection(grants(range(1, 8)), after=churn)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=3)
+    got = ids_of(run.all(client.resources.grants.order_by("title")))
+    assert got == [1, 2, 3, 5, 6, 7]
 
 
 def test_task_logs_page_by_descending_keyset(
@@ -324,7 +426,8 @@ def test_offset_paging_with_a_slice(make_client: Any, run: Runner, api: respx.Mo
     client = make_client(page_size=4)
     got = ids_of(run(client.resources.feed.all()[3:9].list()))
     assert got == [f"r{i}" for i in range(27, 21, -1)]
-    assert fake.requests == [{"_limit": "4", "_offset": "3"}, {"_limit": "2", "_offset": "7"}]
+    # Past the first page, pages are full (the anchor r27 and four more) and cut at the end.
+    assert fake.requests == [{"_limit": "4", "_offset": "3"}, {"_limit": "5", "_offset": "6"}]
 
 
 @pytest.mark.parametrize("order", [None, "-id", "title"])
@@ -340,6 +443,20 @@ def test_a_server_page_cap_below_page_size_loses_nothing(
     got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
     expected = list(range(1, 24))
     assert got == (expected[::-1] if order == "-id" else expected)
+
+
+@pytest.mark.parametrize("how", ["iterate", "list"])
+def test_a_server_serving_one_record_a_page_still_ends(
+    make_client: Any, run: Runner, api: respx.MockRouter, how: str
+) -> None:
+    """A page holding only the record asked again (the anchor) must not be asked forever."""
+    fake = FakeCollection(grants(range(1, 6)), max_limit=1)
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    q = client.resources.grants.order_by("title")
+    got = ids_of(run.all(q) if how == "iterate" else run(q.list()))
+    assert got == [1, 2, 3, 4, 5]
+    assert len(fake.requests) <= 2 * 5
 
 
 # -- memory and page size ------------------------------------------------------------------

@@ -277,11 +277,14 @@ class FakeKeystone:
     def set_throttle(self, rate: int | None, per: float = 60.0) -> None:
         """Allow each user ``rate`` requests per ``per`` seconds (None: no throttle).
 
-        Over the rate the fake answers 429 with ``Retry-After`` before the view runs.
+        Over the rate the fake answers 429 with ``Retry-After`` before the view runs. Each
+        step of a batch counts as a request too; a throttled step fails the batch (422 with
+        the step's status 429 and the throttle's message), as on the server.
         """
         throttle = None if rate is None else _faults.Throttle(rate, per, self.now)
         with self._lock:
             self._front.throttle = throttle
+            self._api.throttle = throttle
 
     def now(self) -> float:
         """The throttle's clock: ``clock()`` plus every `advance`."""

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from . import _auth, _stats
 from ._batch import run_batch
+from ._faults import Throttle
 from ._filtering import apply_filters, sort_rows
 from ._permissions import can_write, visible
 from ._render import Renderer
@@ -39,6 +40,8 @@ class Api:
         self.renderer = Renderer(store)
         self.writer = Writer(store, self.renderer)
         self.page_cap = 1000
+        # Each batch step runs through its view, and so through the throttle, as on the server.
+        self.throttle: Throttle | None = None
 
     def route(
         self,
@@ -80,12 +83,28 @@ class Api:
                     self.store,
                     payload,
                     files,
-                    lambda m, p, q, b, f: self.route(m, p, q, b, f, user),
+                    lambda m, p, q, b, f: self._step(m, p, q, b, f, user),
                     _known,
                 )
             return self._collection(method, path, query, payload, files, user)
         except BadRequest as exc:
             return Result(400, exc.errors)
+
+    def _step(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        payload: Any,
+        files: dict[str, Upload],
+        user: dict[str, Any],
+    ) -> Result:
+        """One step of a batch: throttled like a request of its own, then answered."""
+        if self.throttle is not None:
+            throttled = self.throttle.check(f"user:{user['id']}")
+            if throttled is not None:
+                return throttled
+        return self.route(method, path, query, payload, files, user)
 
     # -- collections -------------------------------------------------------------------------
 
