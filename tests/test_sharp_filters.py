@@ -144,6 +144,9 @@ class Level(enum.IntEnum):
         (dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC), "2026-03-04T05:06:07+00:00"),
         (dt.time(5, 6), "05:06:00"),
         ([1, [2, 3]], "1,2,3"),
+        ({"AP"}, "AP"),
+        (frozenset({4}), "4"),
+        ((5, "x"), "5,x"),
     ],
 )
 def test_values_in_query_form(
@@ -200,6 +203,14 @@ def test_unusable_value_names_its_type_and_value(client: AnyClient) -> None:
         client.resources.allocation_requests.filter(title={"a": 1})
 
     assert str(caught.value) == "Cannot use a dict as a filter value: {'a': 1}"
+
+
+@pytest.mark.parametrize("lookup", ["in", "not_in", "exact"])
+def test_bytes_are_refused_not_read_as_a_list_of_numbers(lookup: str, client: AnyClient) -> None:
+    with pytest.raises(FilterError) as caught:
+        client.resources.allocation_requests.filter(**{f"title__{lookup}": b"AP"})
+
+    assert str(caught.value) == "Cannot use a bytes as a filter value: b'AP'"
 
 
 def test_a_record_without_an_id_is_refused_by_name(client: AnyClient) -> None:
