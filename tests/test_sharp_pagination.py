@@ -120,9 +120,12 @@ def test_index_into_a_slice_fetches_one_record_at_the_combined_offset(
     assert paging(fake.requests[0]) == {"_offset": "15", "_limit": "1", "_order": "id"}
 
 
-def test_index_past_the_end_of_a_slice_is_an_index_error(client: Any, run: Runner) -> None:
+def test_index_past_the_end_of_a_slice_is_an_index_error(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
     with pytest.raises(IndexError):
         run(client.resources.grants.all()[10:20][10])
+    assert len(api.calls) == 0
 
 
 # -- keyset or offset paging ---------------------------------------------------------------------
