@@ -1,0 +1,338 @@
+"""Paging as sent: slices of slices, keyset paging, bound merging, and the id-range split plan."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from keystone_client import AsyncKeystoneClient
+
+from . import factories as f
+from .conftest import BASE, Runner
+
+# The one private import of this file: the I/O-free planner of page requests.
+from keystone_client._pagination import Pager, QueryState  # isort: skip
+
+GRANTS = BASE + "research/grants/"
+Record = dict[str, Any]
+
+_BOUNDS: dict[str, Callable[[int, int], bool]] = {
+    "id__gt": lambda a, b: a > b,
+    "id__gte": lambda a, b: a >= b,
+    "id__lt": lambda a, b: a < b,
+    "id__lte": lambda a, b: a <= b,
+}
+
+
+class Collection:
+    """A grant list endpoint honouring ``_limit``, ``_offset``, ``_order`` and id bounds."""
+
+    def __init__(self, ids: Any) -> None:
+        self.records = [f.grant(i, title=f"Grant {i:04d}") for i in ids]
+        self.requests: list[dict[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        self.requests.append(params)
+        found = [
+            r
+            for r in self.records
+            if all(_BOUNDS[k](r["id"], int(v)) for k, v in params.items() if k in _BOUNDS)
+        ]
+        for field in reversed(params.get("_order", "").split(",")):
+            if field:
+                found.sort(key=itemgetter(field.lstrip("-")), reverse=field.startswith("-"))
+        offset = int(params.get("_offset", 0))
+        limit = int(params["_limit"])
+        results = found[offset : offset + limit]
+        more = offset + len(results) < len(found)
+        body = f.page(results, count=len(found), next=f"{request.url}&more" if more else None)
+        return httpx.Response(200, json=body)
+
+
+def ids_of(records: list[Any]) -> list[int]:
+    return [r.id for r in records]
+
+
+def paging(params: dict[str, str]) -> dict[str, str]:
+    """The paging parameters of a request."""
+    return {k: v for k, v in params.items() if k.startswith("_") or k.startswith("id__")}
+
+
+# -- slices of slices ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("take", "offset", "limit", "expected"),
+    [
+        (lambda q: q[10:20][5:], "15", "5", range(16, 21)),
+        (lambda q: q[10:][5:8], "15", "3", range(16, 19)),
+        (lambda q: q[10:20][5:30], "15", "5", range(16, 21)),
+        (lambda q: q[10:20][:3], "10", "3", range(11, 14)),
+        (lambda q: q[:5][2:], "2", "3", range(3, 6)),
+        (lambda q: q[10:][5:], "15", "200", range(16, 41)),
+        (lambda q: q[10:20][2:4][1:], "13", "1", range(14, 15)),
+    ],
+)
+def test_slice_of_a_slice_sends_the_combined_offset_and_limit(
+    take: Callable[[Any], Any],
+    offset: str,
+    limit: str,
+    expected: range,
+    client: Any,
+    run: Runner,
+    api: respx.MockRouter,
+) -> None:
+    fake = Collection(range(1, 41))
+    api.get(GRANTS).mock(side_effect=fake)
+
+    got = run.all(take(client.resources.grants.all()))
+
+    assert ids_of(got) == list(expected)
+    assert fake.requests[0]["_offset"] == offset
+    assert fake.requests[0]["_limit"] == limit
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("take", [lambda q: q[10:20][10:], lambda q: q[10:20][15:18]])
+def test_slice_past_the_end_of_a_slice_sends_nothing(
+    take: Callable[[Any], Any], client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    route = api.get(GRANTS).mock(side_effect=Collection(range(1, 41)))
+
+    assert run.all(take(client.resources.grants.all())) == []
+    assert route.call_count == 0
+
+
+def test_index_into_a_slice_fetches_one_record_at_the_combined_offset(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    fake = Collection(range(1, 41))
+    api.get(GRANTS).mock(side_effect=fake)
+
+    assert run(client.resources.grants.all()[10:20][5]).id == 16
+    assert paging(fake.requests[0]) == {"_offset": "15", "_limit": "1", "_order": "id"}
+
+
+def test_index_past_the_end_of_a_slice_is_an_index_error(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    with pytest.raises(IndexError):
+        run(client.resources.grants.all()[10:20][10])
+    assert len(api.calls) == 0
+
+
+# -- keyset or offset paging ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("order", "bound", "ids"),
+    [("id", "id__gt", range(1, 8)), ("-id", "id__lt", range(7, 0, -1))],
+)
+def test_order_by_id_pages_by_keyset(
+    order: str,
+    bound: str,
+    ids: range,
+    make_client: Callable[..., Any],
+    run: Runner,
+    api: respx.MockRouter,
+) -> None:
+    fake = Collection(range(1, 8))
+    api.get(GRANTS).mock(side_effect=fake)
+    client = make_client(page_size=3)
+
+    got = run.all(client.resources.grants.order_by(order))
+
+    assert ids_of(got) == list(ids)
+    expected = [str(i) for i in ids][2::3]
+    assert [paging(r) for r in fake.requests] == [
+        {"_order": order, "_limit": "3"},
+        {"_order": order, "_limit": "3", bound: expected[0]},
+        {"_order": order, "_limit": "3", bound: expected[1]},
+    ]
+
+
+def test_keyset_paging_of_a_slice_starts_at_its_offset_then_follows_the_cursor(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    fake = Collection(range(1, 21))
+    api.get(GRANTS).mock(side_effect=fake)
+    client = make_client(page_size=3)
+
+    got = run.all(client.resources.grants.order_by("id")[4:])
+
+    assert ids_of(got) == list(range(5, 21))
+    assert paging(fake.requests[0]) == {"_order": "id", "_limit": "3", "_offset": "4"}
+    assert paging(fake.requests[1]) == {"_order": "id", "_limit": "3", "id__gt": "7"}
+
+
+def test_other_orders_page_by_offset(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    fake = Collection(range(1, 8))
+    api.get(GRANTS).mock(side_effect=fake)
+    client = make_client(page_size=3)
+
+    got = run.all(client.resources.grants.order_by("-title"))
+
+    assert ids_of(got) == list(range(7, 0, -1))
+    assert [paging(r) for r in fake.requests] == [
+        {"_order": "-title", "_limit": "3"},
+        # Later pages start at the last record read, so a shift is seen, never a repeat.
+        {"_order": "-title", "_limit": "4", "_offset": "2"},
+        {"_order": "-title", "_limit": "4", "_offset": "5"},
+    ]
+
+
+def test_the_users_own_id_bound_is_kept_when_stricter_than_the_cursor(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    fake = Collection(range(1, 30))
+    api.get(GRANTS).mock(side_effect=fake)
+    client = make_client(page_size=3)
+
+    got = run.all(client.resources.grants.filter(id__gt=20).order_by("id"))
+
+    assert ids_of(got) == list(range(21, 30))
+    assert [r["id__gt"] for r in fake.requests] == ["20", "23", "26"]
+
+
+# -- async list(): bound merging and the split -----------------------------------------------
+
+
+@pytest.mark.parametrize("concurrency", [2, 4])
+async def test_async_list_descending_keeps_the_users_lower_bound(
+    api: respx.MockRouter, concurrency: int
+) -> None:
+    fake = Collection(range(1, 101))
+    api.get(GRANTS).mock(side_effect=fake)
+    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=concurrency) as client:
+        query = client.resources.grants.filter(id__gte=40).order_by("-id")
+        listed = await query.list()
+        walked = [record async for record in query]
+
+    assert ids_of(listed) == ids_of(walked) == list(range(100, 39, -1))
+    slices = [r for r in fake.requests if "id__lt" in r]
+    assert slices, "the rest of the range should be split into slices"
+    # Every request keeps the user's bound, or a stricter one of its own slice.
+    assert all(int(r["id__gte"]) >= 40 for r in fake.requests)
+    assert any(int(r["id__gte"]) > 40 for r in slices)
+    assert any(r["id__gte"] == "40" for r in slices)  # the open-ended last slice
+
+
+@pytest.mark.parametrize("concurrency", [2, 4])
+async def test_async_list_ascending_keeps_the_users_upper_bound(
+    api: respx.MockRouter, concurrency: int
+) -> None:
+    fake = Collection(range(1, 101))
+    api.get(GRANTS).mock(side_effect=fake)
+    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=concurrency) as client:
+        listed = await client.resources.grants.filter(id__lte=60, id__gt=5).list()
+
+    assert ids_of(listed) == list(range(6, 61))
+    assert all(int(r["id__lte"]) <= 60 for r in fake.requests)
+    assert all(int(r["id__gt"]) >= 5 for r in fake.requests)
+    assert len(fake.requests) > 3
+
+
+# -- the split plan ------------------------------------------------------------------------------
+
+
+def pager_at(cursor: int, keyset: str = "id", page_size: int = 100, **state: Any) -> Pager[Any]:
+    pager: Pager[Any] = Pager(state=QueryState(**state), page_size=page_size, keyset=keyset)
+    pager.cursor = cursor
+    return pager
+
+
+def test_split_plan_ascending() -> None:
+    slices = pager_at(100).split(1000, remaining=900, max_slices=256)
+
+    # 900 records at 100 a page: ten slices, each below one page on average.
+    points = [100, 190, 280, 370, 460, 550, 640, 730, 820, 910]
+    assert [dict(s.bounds) for s in slices] == [
+        {"id__gt": low, "id__lte": high} for low, high in itertools.pairwise(points)
+    ] + [{"id__gt": 910}]
+
+
+def test_split_plan_descending() -> None:
+    slices = pager_at(1000, keyset="-id").split(100, remaining=900, max_slices=256)
+
+    points = [1000, 910, 820, 730, 640, 550, 460, 370, 280, 190]
+    assert [dict(s.bounds) for s in slices] == [
+        {"id__lt": high, "id__gte": low} for high, low in itertools.pairwise(points)
+    ] + [{"id__lt": 190}]
+    assert all(s.keyset == "-id" for s in slices)
+
+
+@pytest.mark.parametrize(
+    ("remaining", "count"),
+    [(0, 1), (1, 1), (90, 1), (91, 2), (180, 2), (181, 3), (900, 10), (901, 11)],
+)
+def test_split_aims_below_one_page_per_slice(remaining: int, count: int) -> None:
+    assert len(pager_at(0).split(100_000, remaining=remaining, max_slices=256)) == count
+
+
+def test_split_is_capped_by_max_slices_and_by_the_span() -> None:
+    assert len(pager_at(0).split(100_000, remaining=100_000, max_slices=7)) == 7
+    assert len(pager_at(0).split(100_000, remaining=100_000, max_slices=256)) == 256
+    assert [dict(s.bounds) for s in pager_at(10).split(13, 900, 256)] == [
+        {"id__gt": 10, "id__lte": 11},
+        {"id__gt": 11, "id__lte": 12},
+        {"id__gt": 12},
+    ]
+
+
+def test_split_points_lie_between_the_cursor_and_the_edge_rounded() -> None:
+    slices = pager_at(0, page_size=10).split(10, remaining=25, max_slices=3)
+
+    # step 10/3: points 0, 3.33 -> 3, 6.67 -> 7
+    assert [dict(s.bounds) for s in slices] == [
+        {"id__gt": 0, "id__lte": 3},
+        {"id__gt": 3, "id__lte": 7},
+        {"id__gt": 7},
+    ]
+
+
+def test_split_slices_keep_the_query_but_not_its_window() -> None:
+    pager = pager_at(
+        50, page_size=25, filters=(("agency", "NSF"),), order="id", offset=30, limit=None
+    )
+
+    slices = pager.split(500, remaining=200, max_slices=4)
+
+    assert len(slices) == 4
+    for part in slices:
+        assert part.page_size == 25
+        assert part.keyset == "id"
+        assert part.cursor is None
+        params = part.next_params()
+        assert params is not None
+        assert params["agency"] == "NSF"
+        assert params["_limit"] == "25"
+        assert "_offset" not in params  # the slice's own bounds replace the offset
+
+
+@pytest.mark.parametrize(("keyset", "cursor", "edge"), [("id", 50, 50), ("-id", 50, 50)])
+def test_split_at_the_edge_carries_on_from_the_cursor(keyset: str, cursor: int, edge: int) -> None:
+    pager = pager_at(cursor, keyset=keyset)
+
+    assert pager.split(edge, remaining=500, max_slices=8) == [pager]
+
+
+def test_edge_request_asks_for_the_far_end_with_the_users_filters() -> None:
+    ascending = pager_at(0, filters=(("id__lte", "60"), ("agency", "NSF")))
+    descending = pager_at(0, keyset="-id", filters=(("id__gte", "40"),))
+
+    assert ascending.edge_params() == {
+        "id__lte": "60",
+        "agency": "NSF",
+        "_order": "-id",
+        "_limit": "1",
+    }
+    assert descending.edge_params() == {"id__gte": "40", "_order": "id", "_limit": "1"}

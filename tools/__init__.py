@@ -1,0 +1,1 @@
+"""Project tools that are run on demand, not shipped with the package."""

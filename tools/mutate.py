@@ -1,0 +1,156 @@
+"""Mutation testing of one or more package modules with mutmut, one worker, on demand.
+
+    python -m tools.mutate _retry _filters      # or no name: every module of the package
+
+For each module, in a scratch copy of the project under ``mutants/<module>/``:
+
+1. mutmut mutates only that module and runs each mutant against the module's own test
+   files (``[tool.mutmut.own_tests]`` in pyproject.toml): fast, and it shows what those
+   tests pin down;
+2. the survivors run again against the whole suite, so a behaviour tested elsewhere (say,
+   through a client) still counts as killed.
+
+It prints the score (killed / checked) and the diff of every mutant that survived both runs.
+Judge each survivor: kill it with a test, or list it as equivalent in docs/contributing.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "keystone_client"
+WORK = ROOT / "mutants"
+# What the tests need besides the package and the tests themselves.
+COPIED = ("keystone_client", "tests", "docs", "README.md", "mkdocs.yml", "pyproject.toml")
+MUTMUT = [sys.executable, "-c", "import sys; from mutmut.__main__ import cli; sys.exit(cli())"]
+
+
+def _config() -> dict[str, Any]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    config: dict[str, Any] = data["tool"]["mutmut"]
+    return config
+
+
+def _modules() -> list[str]:
+    """Every module of the package, as ``_retry`` or ``models/base`` (no ``.py``)."""
+    excluded = set(_config().get("do_not_mutate", []))
+    found = []
+    for path in sorted((ROOT / PACKAGE).rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative not in excluded and path.stat().st_size > 0:
+            found.append(path.relative_to(ROOT / PACKAGE).with_suffix("").as_posix())
+    return found
+
+
+def _own_tests(module: str) -> list[str]:
+    own: dict[str, list[str]] = _config().get("own_tests", {})
+    return own.get(module, ["tests"])
+
+
+def _write_config(workdir: Path, module: str, tests: list[str]) -> None:
+    """Point the scratch copy's [tool.mutmut] at one module and the given tests."""
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    # Drop the project's own [tool.mutmut] tables; the scratch copy gets its own below.
+    text = re.sub(r"(?ms)^\[tool\.mutmut(\.[^\]]+)?\]\n.*?(?=^\[|\Z)", "", text)
+    base = _config()
+    args = base.get("pytest_add_cli_args", [])
+    text += (
+        "\n[tool.mutmut]\n"
+        f'source_paths = ["{PACKAGE}"]\n'
+        f'only_mutate = ["{PACKAGE}/{module}.py"]\n'
+        f"pytest_add_cli_args = {_toml_list(args)}\n"
+        f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
+        f'also_copy = ["docs", "README.md", "mkdocs.yml"]\n'
+    )
+    (workdir / "pyproject.toml").write_text(text, "utf-8")
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join('"' + item.replace('"', '\\"') + '"' for item in items) + "]"
+
+
+def _prepare(module: str) -> Path:
+    workdir = WORK / module.replace("/", ".")
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif source.exists():
+            shutil.copy2(source, workdir / name)
+    return workdir
+
+
+def _mutmut(workdir: Path, *args: str) -> str:
+    done = subprocess.run(
+        [*MUTMUT, *args], cwd=workdir, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        raise SystemExit(f"mutmut {' '.join(args[:1])} failed in {workdir}")
+    return done.stdout
+
+
+def _statuses(workdir: Path) -> dict[str, str]:
+    out = _mutmut(workdir, "results", "--all", "true")
+    found = {}
+    for line in out.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep:
+            found[name] = status
+    return found
+
+
+def mutate(module: str) -> tuple[int, int, list[str]]:
+    """Run both passes on ``module``; return (killed, mutants, survivors)."""
+    workdir = _prepare(module)
+    own = _own_tests(module)
+    _write_config(workdir, module, own)
+    _mutmut(workdir, "run", "--max-children", "1")
+    statuses = _statuses(workdir)
+    survivors = [n for n, s in statuses.items() if s != "killed"]
+    if survivors and own != ["tests"]:
+        # A changed test selection resets mutmut's verdicts, so keep the first pass's here.
+        _write_config(workdir, module, ["tests"])
+        _mutmut(workdir, "run", "--max-children", "1", *survivors)
+        second = _statuses(workdir)
+        statuses.update({name: second[name] for name in survivors})
+    survivors = [n for n, s in statuses.items() if s != "killed"]
+    return len(statuses) - len(survivors), len(statuses), survivors
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Mutate the named modules (default: all) and print scores and surviving mutants."""
+    parser = argparse.ArgumentParser(prog="python -m tools.mutate", description=__doc__)
+    parser.add_argument("modules", nargs="*", help="module names like _retry (default: all)")
+    parser.add_argument("--diffs", action="store_true", help="print each survivor's diff")
+    options = parser.parse_args(argv)
+    modules = [m.removesuffix(".py") for m in options.modules] or _modules()
+    rows = []
+    for module in modules:
+        killed, total, survivors = mutate(module)
+        rows.append((module, killed, total))
+        print(f"{module}: {killed}/{total} killed", flush=True)
+        workdir = WORK / module.replace("/", ".")
+        for name in survivors:
+            print(f"  survived: {name}")
+            if options.diffs:
+                print(_mutmut(workdir, "show", name))
+    print("\nmodule                 killed / mutants")
+    for module, killed, total in rows:
+        score = 100 * killed / total if total else 100.0
+        print(f"{module:<22} {killed:>6} / {total:<6} {score:5.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
