@@ -74,7 +74,7 @@ def test_path_id_of_a_placeholder_is_its_token() -> None:
     ("value", "shown"), [(None, "None"), (True, "True"), (False, "False"), (NoId(), "name='x'")]
 )
 def test_path_id_refuses_what_cannot_be_an_id(value: Any, shown: str) -> None:
-    with pytest.raises(TypeError, match="^A record id is needed, not ") as raised:
+    with pytest.raises(TypeError, match=r"^A record id is needed, not ") as raised:
         path_id(value)
     assert shown in str(raised.value)
 

@@ -1,4 +1,4 @@
-"""The pacer's arithmetic: slots ``60 / rate_limit`` seconds apart, from now or the next free one."""
+"""The pacer: slots ``60 / rate_limit`` seconds apart, from now or from the next free one."""
 
 from __future__ import annotations
 
