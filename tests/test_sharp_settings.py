@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ import httpx
 import pytest
 import respx
 
-from keystone_client import ConfigurationError, KeystoneSettings
+from keystone_client import ConfigurationError, KeystoneClient, KeystoneSettings
 
 from . import factories as f
 from .conftest import BASE, Runner
@@ -218,3 +220,108 @@ def test_unparsable_url_says_it_is_not_a_url(monkeypatch: pytest.MonkeyPatch) ->
     text = message(KeystoneSettings)
 
     assert text.startswith("Invalid configuration: KEYSTONE_URL: Value error, not a valid URL (")
+
+
+# -- near misses of setting names ----------------------------------------------------------------
+
+# The private imports of this section: the typo finder, tested on names of its own.
+from keystone_client._settings import _closest, _edit_distance  # noqa: E402  # isort: skip
+
+
+@functools.cache
+def _reference_distance(a: str, b: str) -> int:
+    """Edit distance by its recursive definition: insert, delete, substitute, swap neighbours."""
+    if not a or not b:
+        return len(a) + len(b)
+    best = min(
+        _reference_distance(a[:-1], b) + 1,
+        _reference_distance(a, b[:-1]) + 1,
+        _reference_distance(a[:-1], b[:-1]) + (a[-1] != b[-1]),
+    )
+    if len(a) > 1 and len(b) > 1 and a[-1] == b[-2] and a[-2] == b[-1]:
+        best = min(best, _reference_distance(a[:-2], b[:-2]) + 1)
+    return best
+
+
+def _words(alphabet: str, longest: int) -> list[str]:
+    return [
+        "".join(letters)
+        for size in range(longest + 1)
+        for letters in itertools.product(alphabet, repeat=size)
+    ]
+
+
+def test_edit_distance_matches_its_definition_on_every_short_pair() -> None:
+    words = _words("abc", 4)
+    for a in words:
+        for b in words:
+            assert _edit_distance(a, b) == _reference_distance(a, b), (a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("", "", 0),
+        ("url", "", 3),
+        ("", "url", 3),
+        ("timeout", "timeout", 0),
+        ("timout", "timeout", 1),
+        ("timeoutt", "timeout", 1),
+        ("tineout", "timeout", 1),
+        ("tiemout", "timeout", 1),
+        ("kitten", "sitting", 3),
+        ("ca", "abc", 3),
+    ],
+)
+def test_edit_distance_examples(a: str, b: str, distance: int) -> None:
+    assert _edit_distance(a, b) == distance
+
+
+@pytest.mark.parametrize(
+    ("name", "candidates", "meant"),
+    [
+        ("urk", {"url"}, "url"),  # one edit from a short name
+        ("uzz", {"url"}, None),  # two edits from a short name are too many
+        ("abxy", {"abcd"}, None),  # four letters is still short
+        ("abxye", {"abcde"}, "abcde"),  # five letters allows two edits
+        ("tmeouy", {"timeout"}, "timeout"),
+        ("tmeoyy", {"timeout"}, None),  # three edits are too many
+        ("timeoutx", {"timeout", "timeoxx"}, "timeout"),  # the nearest wins
+        ("timeouxx", {"timeout", "timeoxxx"}, "timeoxxx"),
+    ],
+)
+def test_closest_finds_a_typo_within_its_limit(
+    name: str, candidates: set[str], meant: str | None
+) -> None:
+    assert _closest(name, candidates) == meant
+
+
+def test_closest_with_two_equally_near_candidates_returns_one_of_them() -> None:
+    assert _closest("abcz", {"abcx", "abcy"}) in {"abcx", "abcy"}
+
+
+def test_a_known_setting_before_a_near_miss_does_not_hide_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KEYSTONE_TIMEOUT", "5")  # sorts before the misspelt name
+    monkeypatch.setenv("KEYSTONE_URLL", "x")
+
+    with pytest.warns(UserWarning) as warned:
+        KeystoneClient(url=BASE).close()
+
+    assert [str(w.message) for w in warned] == [
+        "KEYSTONE_URLL is not a Keystone setting and is ignored; did you mean KEYSTONE_URL?"
+    ]
+
+
+def test_a_near_miss_in_a_named_env_file_warns(tmp_path: Path) -> None:
+    custom = tmp_path / "conf" / "keystone.env"
+    custom.parent.mkdir()
+    custom.write_text("KEYSTONE_TIMOUT=5\n", encoding="utf-8")
+
+    with pytest.warns(UserWarning) as warned:
+        KeystoneClient(url=BASE, env_file=str(custom)).close()
+
+    assert [str(w.message) for w in warned] == [
+        "KEYSTONE_TIMOUT is not a Keystone setting and is ignored; did you mean KEYSTONE_TIMEOUT?"
+    ]
