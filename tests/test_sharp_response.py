@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
 import respx
+from pydantic import AfterValidator, TypeAdapter
 
 from keystone_client import APIError, BadRequestError, BatchError, ServerError
 
@@ -17,6 +19,7 @@ from .factories import user
 USER_5 = BASE + "users/users/5/"
 VERSION = BASE + "version/"
 GET_USER = f"GET {USER_5}"
+REQUEST = httpx.Request("GET", USER_5)
 
 
 @pytest.fixture
@@ -333,3 +336,46 @@ def test_redirect_of_a_text_request(client: Any, run: Runner, api: respx.MockRou
         f"Unexpected response to GET {VERSION} (302): the server redirected to /login/; "
         "check the base URL (http or https, path prefix)"
     )
+
+
+# -- garbage collection paused during a parse ----------------------------------------------------
+
+
+def _gc_seen_by_the_parse(response: httpx.Response) -> tuple[int, list[bool]]:
+    # The private import of this section: the parser, given a validator that looks at the gc.
+    from keystone_client._response import parse
+
+    seen: list[bool] = []
+
+    def look(value: int) -> int:
+        seen.append(gc.isenabled())
+        return value
+
+    adapter = TypeAdapter(Annotated[int, AfterValidator(look)])
+    return parse(response, adapter), seen
+
+
+def test_the_garbage_collector_is_paused_during_a_parse_and_resumed_after() -> None:
+    assert gc.isenabled()
+
+    value, seen = _gc_seen_by_the_parse(httpx.Response(200, content=b"5", request=REQUEST))
+
+    assert (value, seen) == (5, [False])
+    assert gc.isenabled()
+
+
+def test_the_garbage_collector_is_resumed_after_a_failed_parse() -> None:
+    with pytest.raises(APIError):
+        _gc_seen_by_the_parse(httpx.Response(200, content=b"[", request=REQUEST))
+
+    assert gc.isenabled()
+
+
+def test_a_parse_leaves_a_paused_garbage_collector_paused() -> None:
+    gc.disable()
+    try:
+        value, seen = _gc_seen_by_the_parse(httpx.Response(200, content=b"5", request=REQUEST))
+        assert (value, seen) == (5, [False])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
