@@ -12,7 +12,12 @@ import httpx
 import pytest
 import respx
 
-from keystone_client import ConfigurationError, KeystoneClient, KeystoneSettings
+from keystone_client import (
+    AsyncKeystoneClient,
+    ConfigurationError,
+    KeystoneClient,
+    KeystoneSettings,
+)
 
 from . import factories as f
 from .conftest import BASE, Runner
@@ -325,3 +330,47 @@ def test_a_near_miss_in_a_named_env_file_warns(tmp_path: Path) -> None:
     assert [str(w.message) for w in warned] == [
         "KEYSTONE_TIMOUT is not a Keystone setting and is ignored; did you mean KEYSTONE_TIMEOUT?"
     ]
+
+
+# -- credentials, base URL and settings objects -------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [KeystoneClient, AsyncKeystoneClient])
+@pytest.mark.parametrize(
+    ("given", "text"),
+    [
+        (
+            {"username": "ada"},
+            "Incomplete credentials: a username is configured but KEYSTONE_PASSWORD is not set "
+            "(pass password=..., set KEYSTONE_PASSWORD, or use KEYSTONE_TOKEN).",
+        ),
+        (
+            {"password": "pw-1"},
+            "Incomplete credentials: a password is configured but KEYSTONE_USERNAME is not set "
+            "(pass username=..., set KEYSTONE_USERNAME, or use KEYSTONE_TOKEN).",
+        ),
+    ],
+)
+def test_half_a_login_names_what_is_missing_and_how_to_give_it(
+    cls: type[Any], given: dict[str, str], text: str
+) -> None:
+    assert message(lambda: cls(url=BASE, **given)) == text
+
+
+@pytest.mark.parametrize(
+    ("url", "base"),
+    [
+        ("http://keystone.test/X", "http://keystone.test/X/"),
+        ("http://keystone.test/apiX//", "http://keystone.test/apiX/"),
+    ],
+)
+def test_a_path_prefix_keeps_its_last_letter_and_gets_one_slash(url: str, base: str) -> None:
+    with KeystoneClient(url=url) as client:
+        assert client.base_url == base
+
+
+def test_a_settings_object_keeps_its_own_env_file(tmp_path: Path) -> None:
+    settings = KeystoneSettings(url=BASE, env_file=None)
+
+    with KeystoneClient(settings=settings, env_file=str(tmp_path / "other.env")) as client:
+        assert client._settings.env_file is None
