@@ -379,3 +379,30 @@ def test_a_parse_leaves_a_paused_garbage_collector_paused() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- the error class of a batch failure ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "path", "cls"),
+    [
+        (422, "batch/", BatchError),
+        (422, "api/batch/", BatchError),
+        (422, "users/users/", APIError),
+        (423, "batch/", APIError),
+        (409, "batch/", APIError),
+    ],
+)
+def test_only_a_422_from_the_batch_endpoint_is_a_batch_error(
+    code: int, path: str, cls: type[APIError]
+) -> None:
+    from keystone_client._response import error_for_response
+
+    request = httpx.Request("POST", BASE + path)
+    response = httpx.Response(code, json={"detail": "no"}, request=request)
+
+    error = error_for_response(response)
+
+    assert type(error) is cls
+    assert str(error) == f"{code} {response.reason_phrase} for POST {BASE}{path}: no"
