@@ -374,3 +374,12 @@ def test_a_settings_object_keeps_its_own_env_file(tmp_path: Path) -> None:
 
     with KeystoneClient(settings=settings, env_file=str(tmp_path / "other.env")) as client:
         assert client._settings.env_file is None
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2"])
+def test_a_variable_that_is_not_json_is_named(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEYSTONE_HEADERS", text)
+
+    expected = "Invalid configuration: KEYSTONE_HEADERS: not valid JSON"
+    assert message(lambda: KeystoneClient(url=BASE)) == expected
+    assert message(lambda: KeystoneSettings(url=BASE)) == expected
