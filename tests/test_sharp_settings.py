@@ -383,3 +383,18 @@ def test_a_variable_that_is_not_json_is_named(text: str, monkeypatch: pytest.Mon
     expected = "Invalid configuration: KEYSTONE_HEADERS: not valid JSON"
     assert message(lambda: KeystoneClient(url=BASE)) == expected
     assert message(lambda: KeystoneSettings(url=BASE)) == expected
+
+
+@pytest.mark.parametrize("cls", [KeystoneClient, AsyncKeystoneClient])
+@pytest.mark.parametrize("argument", ["ca_bundle", "verify_ssl"])
+def test_a_ca_file_that_is_no_certificate_is_named_with_its_variable(
+    cls: type[Any], argument: str, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n", encoding="utf-8")
+
+    text = message(lambda: cls(url=BASE, **{argument: str(junk)}))
+
+    assert text.startswith(
+        f"Invalid configuration: KEYSTONE_{argument.upper()}: cannot load CA file {str(junk)!r} ("
+    )
