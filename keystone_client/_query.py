@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
@@ -177,7 +178,9 @@ class Query(QueryCore[M]):
             try:
                 while True:
                     for request in listing.start():
-                        futures[pool.submit(self._client._run, request.flow)] = request
+                        # Each page runs in the caller's context (logging, tracing).
+                        run = contextvars.copy_context().run
+                        futures[pool.submit(run, self._client._run, request.flow)] = request
                     if not futures:
                         return listing.records()
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -781,3 +782,27 @@ def test_list_failure_stops_the_other_slices(
         time.sleep(0.05)
         assert not [t for t in threading.enumerate() if t.name.startswith("keystone-list")]
     assert len(api.calls) == sent
+
+
+_CALLER = contextvars.ContextVar("caller", default="none")
+
+
+def test_list_runs_every_page_in_the_callers_context(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    """Logging and tracing context set by the caller reaches every page, threads included."""
+    fake = FakeCollection(grants(range(1, 101)))
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(_CALLER.get())
+        return fake(request)
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=handler)
+    client = make_client(page_size=10, concurrency=4)
+    token = _CALLER.set("job-42")
+    try:
+        assert ids_of(run(client.resources.grants.list())) == list(range(1, 101))
+    finally:
+        _CALLER.reset(token)
+    assert len(seen) > 1 and set(seen) == {"job-42"}
