@@ -178,10 +178,11 @@ class Listing(Generic[M]):
 
     It starts with the query itself as one slice, fetched page by page. Once a page has
     come back, its ``count`` tells how many records follow the cursor and its ids how
-    densely they sit, so an idle slice can be cut in two at the estimated middle without
-    asking the server where the range ends. The `Concurrency` controller, fed with each
-    page's records, time and status, says how many requests may be in flight; the listing
-    splits slices until that many have work, and starts their next pages.
+    densely they sit, so an idle slice can be cut in two near its middle (the first part a
+    whole number of pages) without asking the server where the range ends. The
+    `Concurrency` controller, fed with each page's records, time and status, says how many
+    requests may be in flight; the listing splits slices until that many have work, and
+    starts their next pages.
 
     Slices are adjacent and disjoint, and each is paged by keyset, so every record is
     yielded exactly once, in the query's order, even while records are created (the last
@@ -308,7 +309,7 @@ class Listing(Generic[M]):
             keyset=pager.keyset,
             bounds=rest,
         )
-        part.remaining -= part.remaining // 2
+        part.remaining = min(part.remaining, pages * page_size)
         self.slices.insert(
             self.slices.index(part) + 1, Slice(other, remaining=None, density=part.density)
         )
