@@ -74,7 +74,7 @@ def main(page_file: str, name: str, endpoint: str, variant: str, mode: str) -> d
     transport = httpx.MockTransport(handler)
     path = "/" + endpoint
     settings = KeystoneSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        env_file=None,
         url=BASE_URL,
         username=None,
         password=None,

@@ -210,7 +210,7 @@ def isolated_settings(page_size: int | None = None) -> Any:
     from keystone_client import KeystoneSettings
 
     return KeystoneSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        env_file=None,
         url=BASE_URL,
         username=None,
         password=None,

@@ -58,7 +58,7 @@ class Target:
             "timeout": self.timeout,
             **overrides,
         }
-        return KeystoneSettings(_env_file=None, **values)  # type: ignore[call-arg]
+        return KeystoneSettings(env_file=None, **values)
 
 
 @dataclass
@@ -185,28 +185,36 @@ def async_client(**options: Any) -> Callable[[Target, _Counter], Awaitable[list[
 
 def variants() -> list[ServerVariant]:
     """Every variant, in the order they run each round. The first is the reference loop."""
-    return [
+    plain = [
         ServerVariant("plain httpx, `_limit=100` offset paging", offset_loop(100), plain=True),
         ServerVariant("plain httpx, `_limit=1000` offset paging", offset_loop(1000), plain=True),
         ServerVariant("plain httpx, keyset (`id__gt`), 200 a page", keyset_loop(200), plain=True),
-        ServerVariant("`KeystoneClient` `list()`, page size 200", sync_client(page_size=200)),
-        ServerVariant("`KeystoneClient` `list()`, page size 1000", sync_client(page_size=1000)),
-        ServerVariant(
-            "`AsyncKeystoneClient` `list()`, page size 200, concurrency 1",
-            async_client(page_size=200, concurrency=1),
-            is_async=True,
-        ),
-        ServerVariant(
-            "`AsyncKeystoneClient` `list()`, page size 200, concurrency 4",
-            async_client(page_size=200, concurrency=4),
-            is_async=True,
-        ),
-        ServerVariant(
-            "`AsyncKeystoneClient` `list()`, page size 1000, concurrency 4",
-            async_client(page_size=1000, concurrency=4),
-            is_async=True,
-        ),
+        ServerVariant("plain httpx, keyset (`id__gt`), 1000 a page", keyset_loop(1000), plain=True),
     ]
+    # (page size, concurrency): None adapts (the default), an int fixes it.
+    settings: list[tuple[int, int | None]] = [
+        (200, None),
+        (500, None),
+        (1000, None),
+        (200, 1),
+        (200, 2),
+        (200, 4),
+    ]
+    client: list[ServerVariant] = []
+    for kind, make, is_async in (
+        ("KeystoneClient", sync_client, False),
+        ("AsyncKeystoneClient", async_client, True),
+    ):
+        for page_size, concurrency in settings:
+            how = "adaptive" if concurrency is None else f"concurrency {concurrency}"
+            client.append(
+                ServerVariant(
+                    f"`{kind}` `list()`, page size {page_size}, {how}",
+                    make(page_size=page_size, concurrency=concurrency),
+                    is_async=is_async,
+                )
+            )
+    return plain + client
 
 
 # -- running and reporting -------------------------------------------------------------------

@@ -7,6 +7,7 @@ Usage::
     python benchmarks/run.py --quick         # fewer repeats, under 2 minutes; rougher numbers
     python benchmarks/run.py --only parse --json results.json
     python benchmarks/run.py --server http://127.0.0.1:8001 --token TOKEN [--rounds 5]
+    python benchmarks/run.py --server URL --token TOKEN --variant 'page size 500' --variant plain
 
 Benchmarks are run on demand, never from the test suite. Without ``--server`` they need no
 server and no network: synthetic records are served through in-process httpx transports,
@@ -52,6 +53,12 @@ def main() -> int:
     parser.add_argument("--token", help="API token for --server (Authorization: Token ...)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds against --server")
     parser.add_argument(
+        "--variant",
+        action="append",
+        help="with --server: only variants whose name contains this (repeatable); the "
+        "`_limit=100` reference loop always runs",
+    )
+    parser.add_argument(
         "--collection",
         default="allocation_requests:allocations/requests/",
         help="NAME:ENDPOINT listed against --server (default %(default)s)",
@@ -75,7 +82,14 @@ def main() -> int:
         print(f"## Listing `{name}` from {args.server}")
         print()
         sys.stdout.flush()
-        results["server"] = bench_server.run(target, rounds=args.rounds, progress=_progress)
+        chosen = bench_server.variants()
+        if args.variant:
+            chosen = chosen[:1] + [
+                v for v in chosen[1:] if any(part in v.name for part in args.variant)
+            ]
+        results["server"] = bench_server.run(
+            target, rounds=args.rounds, chosen=chosen, progress=_progress
+        )
     for name in [] if args.server else args.only or list(SUITES):
         title, run, repeats, quick_repeats = SUITES[name]
         print(f"## {title}")

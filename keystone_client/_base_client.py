@@ -137,6 +137,11 @@ class ClientCore:
         return self._settings.page_size
 
     @property
+    def concurrency(self) -> int | None:
+        """Page requests in flight when listing: None adapts to the server, an int fixes it."""
+        return self._settings.concurrency
+
+    @property
     def timeout(self) -> float:
         """Default timeout of every request, in seconds."""
         return self._settings.timeout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from collections.abc import Mapping
@@ -26,10 +25,6 @@ T = TypeVar("T")
 # Module-level so tests can observe retry waits without sleeping.
 sleep = time.sleep
 async_sleep = asyncio.sleep
-
-_NO_GATE = contextlib.nullcontext()
-# Page requests in flight when listing with ``concurrency=None`` (not yet adaptive).
-_DEFAULT_ASYNC_CONCURRENCY = 4
 
 
 class KeystoneClient(ClientCore):
@@ -75,11 +70,6 @@ class KeystoneClient(ClientCore):
         self._login_lock = threading.Lock()
         self.resources = Resources(self)
         """Managers for every Keystone collection (``client.resources.grants`` ...)."""
-
-    @property
-    def concurrency(self) -> int | None:
-        """Page requests in flight when listing: None adapts to the server, an int fixes it."""
-        return self._settings.concurrency
 
     def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
@@ -243,17 +233,13 @@ class AsyncKeystoneClient(ClientCore):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(**options)
-        self.concurrency: int = self._settings.concurrency or _DEFAULT_ASYNC_CONCURRENCY
-        """Page requests in flight at once when `AsyncQuery.list()` pages a large collection."""
         self._http = httpx.AsyncClient(**self._http_options(transport))
         # Tasks sharing this client log in one at a time; see `SessionLogin`.
         self._login_lock = asyncio.Lock()
         self.resources = AsyncResources(self)
         """Managers for every Keystone collection (``client.resources.grants`` ...)."""
 
-    async def _run(self, flow: Flow[T], gate: asyncio.Semaphore | None = None) -> T:
-        # ``gate`` bounds requests in flight; it is held only while waiting for the server,
-        # so one task parses its page while others' requests are on the wire.
+    async def _run(self, flow: Flow[T]) -> T:
         outcome: Outcome = None
         # Closing the flow when I/O fails otherwise (cancelled, interrupted) runs its cleanup.
         with closing(flow):
@@ -272,12 +258,9 @@ class AsyncKeystoneClient(ClientCore):
                     outcome = None
                     continue
                 try:
-                    async with gate or _NO_GATE:
-                        outcome = await self._http.send(step)
+                    outcome = await self._http.send(step)
                 except SEND_ERRORS as exc:
                     outcome = exc
-                if gate is not None:
-                    await asyncio.sleep(0)  # let queued tasks send before this one parses
 
     # -- lifecycle -----------------------------------------------------------------------------
 

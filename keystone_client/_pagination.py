@@ -18,18 +18,32 @@ make a record be skipped.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing as _closing
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+import httpx
+
 from ._base_client import Flow
+from ._concurrency import Concurrency
 from ._query_state import QueryState
 from .models import KeystoneModel, Page
 
-__all__ = ["Pager", "RecordPage", "page_flows"]
+__all__ = [
+    "Listing",
+    "ListingCancelled",
+    "PageRequest",
+    "Pager",
+    "RecordPage",
+    "Slice",
+    "page_flows",
+]
 
 M = TypeVar("M", bound=KeystoneModel)
+T = TypeVar("T")
 
 _LOWER = ("__gt", "__gte")
 
@@ -193,63 +207,208 @@ class Pager(Generic[M]):
         self.fetched += len(fresh)
         return fresh
 
-    # -- concurrent listing -------------------------------------------------------------------
+
+# -- a whole listing, as id-range slices fetched at once ----------------------------------------
+
+
+class ListingCancelled(Exception):
+    """Raised inside a page request whose listing stopped (another page failed)."""
+
+
+@dataclass(eq=False)
+class Slice(Generic[M]):
+    """One id range of a listing, paged by keyset; slices of a listing never overlap."""
+
+    pager: Pager[M]
+    records: list[M] = field(default_factory=list)
+    busy: bool = False
+    #: Records after the cursor, as the slice's last page counted them (None: not asked yet).
+    remaining: int | None = None
+    #: Ids per record in the pages seen, to place a split point among ids with gaps.
+    density: float = 1.0
 
     @property
-    def splittable(self) -> bool:
-        """Whether this query may be fetched as id-range slices once its first page is in."""
-        return self.keyset is not None and self.state.limit is None and not self.bounds
+    def working(self) -> bool:
+        """Whether this slice has a page in flight or pages left to fetch."""
+        return self.busy or not self.pager.done
+
+
+@dataclass(eq=False)
+class PageRequest(Generic[M]):
+    """One page request of a listing: run ``flow``, then hand its page to `Listing.finish`."""
+
+    part: Slice[M]
+    params: dict[str, str]
+    flow: Flow[Page[M]]
+    #: The status of every response the flow received (retries included).
+    statuses: list[int] = field(default_factory=list)
+
+
+class Listing(Generic[M]):
+    """Plans every page request of ``list()``: disjoint id-range slices, several at once.
+
+    It starts with the query itself as one slice, fetched page by page. Once a page has
+    come back, its ``count`` tells how many records follow the cursor and its ids how
+    densely they sit, so an idle slice can be cut in two near its middle (the first part a
+    whole number of pages) without asking the server where the range ends. The
+    `Concurrency` controller, fed with each page's records, time and status, says how many
+    requests may be in flight; the listing splits slices until that many have work, and
+    starts their next pages.
+
+    Slices are adjacent and disjoint, and each is paged by keyset, so every record is
+    yielded exactly once, in the query's order, even while records are created (the last
+    slice is open-ended) or deleted. Queries that cannot be split (offset paging, a slice
+    with a stop) are fetched page by page. No I/O happens here: a runner sends each
+    `PageRequest.flow` and calls `finish` with its page.
+    """
+
+    def __init__(
+        self,
+        pager: Pager[M],
+        fetch: Callable[[dict[str, str]], Flow[Page[M]]],
+        concurrency: Concurrency,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.slices: list[Slice[M]] = [Slice(pager)]
+        self.concurrency = concurrency
+        self._fetch = fetch
+        self._clock = clock
+        self._splittable = pager.keyset is not None and pager.state.limit is None
+        self._last = clock()
+        self.cancelled = False
 
     @property
-    def can_split(self) -> bool:
-        """Whether the rest of this query may be fetched as concurrent id-range slices."""
-        return (
-            self.keyset is not None
-            and not self.done
-            and self.state.limit is None
-            and self.cursor is not None
-        )
+    def limit(self) -> int:
+        """Requests that may be in flight now."""
+        return self.concurrency.limit
 
-    def edge_params(self) -> dict[str, str]:
-        """Parameters of a one-record request for the far end of the id range."""
-        params = self.state.params()
-        for key, value in self.bounds.items():
-            merge_bound(params, key, value)
-        params["_order"] = "-id" if self.keyset == "id" else "id"
-        params["_limit"] = "1"
-        return params
+    def start(self) -> list[PageRequest[M]]:
+        """Return the page requests to send now, keeping at most `limit` in flight."""
+        limit = self.limit
+        while self._splittable and sum(s.working for s in self.slices) < limit:
+            if not self._split_one():
+                break
+        busy = sum(s.busy for s in self.slices)
+        started: list[PageRequest[M]] = []
+        for part in self.slices:
+            if busy >= limit:
+                break
+            if part.busy or part.pager.done:
+                continue
+            params = part.pager.next_params()
+            if params is None:
+                continue
+            part.busy = True
+            busy += 1
+            statuses: list[int] = []
+            flow = _watched(self._fetch(params), statuses, self)
+            started.append(PageRequest(part, params, flow, statuses))
+        return started
 
-    def split(self, edge: int, remaining: int, max_slices: int) -> list[Pager[M]]:
-        """Split the ids between the cursor and ``edge`` into disjoint keyset slices.
+    def finish(self, request: PageRequest[M], page: Page[M]) -> None:
+        """Take the page ``request`` brought back; tell the controller what it cost."""
+        now = self._clock()
+        seconds, self._last = now - self._last, now
+        part = request.part
+        part.busy = False
+        part.records.extend(part.pager.feed(page))
+        results = page.results
+        if part.pager.done:
+            part.remaining = 0
+        else:
+            skipped = int(request.params.get("_offset", 0))
+            part.remaining = max(0, page.count - skipped - len(results))
+        if self._splittable and len(results) > 1:
+            span = abs(_id(results[-1]) - _id(results[0]))
+            part.density = max(1.0, span / (len(results) - 1))
+        overloaded = [s for s in request.statuses if s in (429, 503)]
+        status = overloaded[0] if overloaded else (request.statuses or [200])[-1]
+        self.concurrency.observe(len(results), seconds, status)
 
-        The last slice is open-ended so records created meanwhile are still found, and
-        slices are disjoint, so every record is yielded exactly once.
-        """
-        assert self.cursor is not None and self.keyset is not None
-        start = self.cursor
-        ascending = self.keyset == "id"
-        if (edge <= start) if ascending else (edge >= start):
-            # Records created while the first page was served moved the cursor past the
-            # edge seen before them: nothing to split, carry on from the cursor.
-            return [self]
-        # Aim below one page per slice, so a dense slice ends with its first short page.
-        pages = -(-remaining * 10 // (self.page_size * 9))
-        span = abs(edge - start)
-        count = max(1, min(max_slices, pages, span))
-        step = (edge - start) / count
-        points = [start + round(step * i) for i in range(count)]
+    def cancel(self) -> None:
+        """Stop every page request of this listing before its next step (send, wait)."""
+        self.cancelled = True
+
+    @property
+    def done(self) -> bool:
+        """Whether every slice has been fetched to its end."""
+        return not any(s.working for s in self.slices)
+
+    def records(self) -> list[M]:
+        """Every record listed, in the query's order."""
+        return [record for part in self.slices for record in part.records]
+
+    def _split_one(self) -> bool:
+        """Cut the idle slice with the most records left in two; False if none is worth it."""
+        page_size = self.slices[0].pager.page_size
+        idle = [
+            s
+            for s in self.slices
+            if not s.busy
+            and not s.pager.done
+            and s.pager.cursor is not None
+            and s.remaining is not None
+            and s.remaining > page_size
+        ]
+        if not idle:
+            return False
+        part = max(idle, key=lambda s: s.remaining or 0)
+        pager = part.pager
+        assert pager.cursor is not None and part.remaining is not None
+        ascending = pager.keyset == "id"
         lower, upper = ("id__gt", "id__lte") if ascending else ("id__lt", "id__gte")
-        state = replace(self.state, offset=0, limit=None)
-        slices: list[Pager[M]] = []
-        for i, point in enumerate(points):
-            bounds = dict(self.bounds)
-            bounds[lower] = point
-            if i + 1 < count:
-                bounds[upper] = points[i + 1]
-            slices.append(
-                Pager(state=state, page_size=self.page_size, keyset=self.keyset, bounds=bounds)
-            )
-        return slices
+        sign = 1 if ascending else -1
+        cursor = pager.cursor
+        # Leave the first half a whole number of pages, so that (ids being dense) its last
+        # page is full and ends it: splitting then costs no request over plain paging.
+        pages = max(1, part.remaining // (2 * page_size))
+        reach = pages * page_size * part.density
+        if upper in pager.bounds:
+            # Never beyond the slice's own end.
+            reach = min(reach, abs(pager.bounds[upper] - cursor) / 2)
+        step = int(reach)
+        if step < 1:
+            return False
+        middle = cursor + sign * step
+        rest = {lower: middle}
+        if upper in pager.bounds:
+            rest[upper] = pager.bounds[upper]
+        pager.bounds = {**pager.bounds, upper: middle}
+        other = Pager[M](
+            state=replace(pager.state, offset=0, limit=None),
+            page_size=pager.page_size,
+            keyset=pager.keyset,
+            bounds=rest,
+        )
+        part.remaining = min(part.remaining, pages * page_size)
+        self.slices.insert(
+            self.slices.index(part) + 1, Slice(other, remaining=None, density=part.density)
+        )
+        return True
+
+
+def _id(record: Any) -> int:
+    return int(record.id)
+
+
+def _watched(flow: Flow[T], statuses: list[int], listing: Listing[Any]) -> Flow[T]:
+    """Run ``flow``, noting the status of every response it receives.
+
+    Once ``listing`` is cancelled the flow stops before its next step: a thread cannot be
+    interrupted in the middle of a request, but it sends nothing more.
+    """
+    with _closing(flow):
+        outcome: Any = None
+        while True:
+            try:
+                step = flow.send(outcome)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            if listing.cancelled:
+                raise ListingCancelled("the listing this page belongs to has stopped")
+            outcome = yield step
+            if isinstance(outcome, httpx.Response):
+                statuses.append(outcome.status_code)
 
 
 # -- page by page ------------------------------------------------------------------------------

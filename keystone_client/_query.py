@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter
 
 from ._base_client import Flow
+from ._concurrency import Concurrency
 from ._filters import compile_filters, compile_ordering
-from ._pagination import Pager, RecordPage, page_flows
+from ._pagination import Listing, Pager, PageRequest, RecordPage, page_flows
 from ._query_state import QueryState
 from ._runners import AsyncRunner, FlowSource, SyncRunner
 from .errors import FilterError
@@ -30,9 +33,6 @@ class _Count(BaseModel):
 
 
 _COUNT = TypeAdapter(_Count)
-
-# Slices are cheap tasks; the semaphore, not their number, bounds requests in flight.
-_MAX_SLICES = 256
 
 
 class QueryCore(Generic[M]):
@@ -128,6 +128,9 @@ class QueryCore(Generic[M]):
         page = yield from self._raw_page_flow(params)
         return pager.feed(page)
 
+    def _listing(self) -> Listing[M]:
+        return Listing(self._pager(), self._raw_page_flow, Concurrency(self._client.concurrency))
+
     def _page_flows(self) -> Iterator[Flow[RecordPage[M] | None]]:
         return page_flows(self._pager(), self._raw_page_flow)
 
@@ -163,8 +166,32 @@ class Query(QueryCore[M]):
             yield from self._client._run(self._page_flow(pager, params))
 
     def list(self) -> list[M]:
-        """Return every matching record."""
-        return list(self)
+        """Return every matching record, in order, fetching pages concurrently.
+
+        An id-ordered query is fetched as disjoint id-range slices on a pool of threads,
+        with as many requests in flight as ``client.concurrency`` allows (None: as many as
+        raise throughput). Every thread has stopped when this returns or raises.
+        """
+        listing = self._listing()
+        with ThreadPoolExecutor(listing.concurrency.ceiling, "keystone-list") as pool:
+            futures: dict[Future[Page[M]], PageRequest[M]] = {}
+            try:
+                while True:
+                    for request in listing.start():
+                        # Each page runs in the caller's context (logging, tracing).
+                        run = contextvars.copy_context().run
+                        futures[pool.submit(run, self._client._run, request.flow)] = request
+                    if not futures:
+                        return listing.records()
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        listing.finish(futures.pop(future), future.result())
+            finally:
+                # Pages not yet started never start; those running stop before their next
+                # step, and leaving the pool waits for them.
+                listing.cancel()
+                for future in futures:
+                    future.cancel()
 
     def pages(self) -> Iterator[RecordPage[M]]:
         """Yield the matching records page by page, each with the query's total ``count``.
@@ -227,50 +254,29 @@ class AsyncQuery(QueryCore[M]):
             if page := await self._client._run(flow):
                 yield page
 
-    async def _sliced_rest(self, pager: Pager[M], edge_page: Page[M]) -> list[M]:
-        """Fetch what follows the first page as disjoint id-range slices, concurrently."""
-        edge = int(edge_page.results[0].id)  # type: ignore[attr-defined]
-        remaining = max(0, edge_page.count - pager.fetched)
-        gate = asyncio.Semaphore(self._client.concurrency)
-
-        async def fetch(part: Pager[M]) -> list[M]:
-            return [record async for record in self._drain(part, gate)]
-
-        slices = pager.split(edge, remaining, _MAX_SLICES)
-        chunks = await _gather_or_cancel(*(fetch(part) for part in slices))
-        return [record for chunk in chunks for record in chunk]
-
     async def list(self) -> list[M]:
-        """Return every matching record, fetching later pages concurrently.
+        """Return every matching record, in order, fetching pages concurrently.
 
-        After the first page, the rest of the id range is split into disjoint keyset slices
-        fetched with at most ``client.concurrency`` requests in flight.
+        An id-ordered query is fetched as disjoint id-range slices, with as many requests
+        in flight as ``client.concurrency`` allows (None: as many as raise throughput).
         """
-        pager = self._pager()
-        params = pager.next_params()
-        if params is None:
-            return []
-        client = self._client
-        first = client._run(self._page_flow(pager, params))
-        records: list[M]
-        if client.concurrency > 1 and pager.splittable:
-            # The far end of the id range does not depend on the first page: ask for both.
-            edge = client._run(self._raw_page_flow(pager.edge_params()))
-            records, edge_page = await _gather_or_cancel(first, edge)
-            if pager.can_split and edge_page.results:
-                return records + await self._sliced_rest(pager, edge_page)
-        else:
-            records = await first
-        async for record in self._drain(pager):
-            records.append(record)
-        return records
-
-    async def _drain(
-        self, pager: Pager[M], gate: asyncio.Semaphore | None = None
-    ) -> AsyncIterator[M]:
-        while (params := pager.next_params()) is not None:
-            for record in await self._client._run(self._page_flow(pager, params), gate):
-                yield record
+        listing = self._listing()
+        tasks: dict[asyncio.Future[Page[M]], PageRequest[M]] = {}
+        try:
+            while True:
+                for request in listing.start():
+                    tasks[asyncio.ensure_future(self._client._run(request.flow))] = request
+                if not tasks:
+                    return listing.records()
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    listing.finish(tasks.pop(task), task.result())
+        finally:
+            # A failed page (or a cancelled list()) stops every other request at once.
+            listing.cancel()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def count(self) -> int:
         """Return the number of matching records (one small request)."""
@@ -300,18 +306,3 @@ class AsyncQuery(QueryCore[M]):
         if record is None:
             raise IndexError(f"{self._spec.name} query index {index} out of range")
         return record
-
-
-async def _gather_or_cancel(*aws: Awaitable[Any]) -> list[Any]:
-    """Await all of ``aws`` concurrently; if one fails, cancel the rest before raising.
-
-    Nothing may keep requesting after the call that started it has failed.
-    """
-    tasks = [asyncio.ensure_future(aw) for aw in aws]
-    try:
-        return await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise

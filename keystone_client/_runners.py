@@ -6,7 +6,6 @@ stands above all it builds). `KeystoneClient` and `AsyncKeystoneClient` satisfy 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol, TypeVar, Unpack
 
 import httpx
@@ -27,6 +26,9 @@ class FlowSource(Protocol):
 
     @property
     def page_size(self) -> int: ...
+
+    @property
+    def concurrency(self) -> int | None: ...
 
     def _send_flow(
         self,
@@ -57,7 +59,4 @@ class SyncRunner(FlowSource, Protocol):
 class AsyncRunner(FlowSource, Protocol):
     """A client that runs flows with ``await``, some of them concurrently."""
 
-    @property
-    def concurrency(self) -> int: ...
-
-    async def _run(self, flow: Flow[T], gate: asyncio.Semaphore | None = None) -> T: ...
+    async def _run(self, flow: Flow[T]) -> T: ...

@@ -29,7 +29,7 @@ __all__ = [
 DEFAULT_TIMEOUT = 15.0
 # Measured (docs/performance.md): against 500, 200 halves memory and time to first record while
 # sync listing is only ~15-20% slower; async list() is fastest at 200-500.
-DEFAULT_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 1000
 DEFAULT_ENV_FILE = ".env"
 # Headers the client sets itself (authentication, CSRF, correlation id, body framing);

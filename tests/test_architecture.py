@@ -73,6 +73,7 @@ TIERS: list[tuple[str, tuple[str, ...]]] = [
             "keystone_client._ids",
             "keystone_client._paths",
             "keystone_client._pacing",
+            "keystone_client._concurrency",
             "keystone_client._placeholders",
             "keystone_client._resource_spec",
             "keystone_client._version",

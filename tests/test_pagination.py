@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import itertools
+import threading
+import time
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
@@ -632,11 +635,12 @@ def test_broken_page_fails_list_without_partial_result(
         run(client.resources.grants.list())
 
 
-# -- async list(): concurrent slices ---------------------------------------------------------
+# -- list(): concurrent slices, sync (threads) and async (tasks) ------------------------------
 
 
-async def sequential(query: Any) -> list[Any]:
-    return [record async for record in query]
+def walk(run: Runner, query: Any) -> list[Any]:
+    """The records of ``query`` fetched one page after another (plain iteration)."""
+    return run.all(query)
 
 
 def spread_ids() -> list[int]:
@@ -644,91 +648,189 @@ def spread_ids() -> list[int]:
     return [*range(1, 60), *range(1000, 1010), *range(5000, 5100), 9999]
 
 
-@pytest.mark.parametrize("concurrency", [1, 2, 4])
-async def test_async_list_equals_sequential_in_the_same_order(
-    api: respx.MockRouter, concurrency: int
+class InFlight:
+    """Wraps a handler; counts requests being served at once (threads or tasks)."""
+
+    def __init__(self, handler: Callable[[httpx.Request], httpx.Response], is_async: bool):
+        self.handler = handler
+        self.is_async = is_async
+        self.now = 0
+        self.max = 0
+        self.lock = threading.Lock()
+
+    def _enter(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.max = max(self.max, self.now)
+
+    def _leave(self) -> None:
+        with self.lock:
+            self.now -= 1
+
+    def sync(self, request: httpx.Request) -> httpx.Response:
+        self._enter()
+        try:
+            time.sleep(0.005)
+            return self.handler(request)
+        finally:
+            self._leave()
+
+    async def async_(self, request: httpx.Request) -> httpx.Response:
+        self._enter()
+        try:
+            await asyncio.sleep(0.005)
+            return self.handler(request)
+        finally:
+            self._leave()
+
+    @property
+    def side_effect(self) -> Any:
+        return self.async_ if self.is_async else self.sync
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 4, None])
+def test_list_equals_sequential_in_the_same_order(
+    make_client: Any, run: Runner, api: respx.MockRouter, concurrency: int | None
 ) -> None:
     fake = FakeCollection(grants(spread_ids()))
     api.get(f"{BASE}research/grants/").mock(side_effect=fake)
-    async with AsyncKeystoneClient(url=BASE, page_size=7, concurrency=concurrency) as client:
-        q = client.resources.grants.filter(agency="NSF")
-        listed = await q.list()
-        sliced = [r for r in fake.requests if "id__lte" in r]
-        assert bool(sliced) is (concurrency > 1)
-        assert all(r["agency"] == "NSF" for r in fake.requests)
-        walked = await sequential(q)
-        tail = await q[5:].list()
+    client = make_client(page_size=7, concurrency=concurrency)
+    q = client.resources.grants.filter(agency="NSF")
+    listed = run(q.list())
+    sliced = [r for r in fake.requests if "id__lte" in r]
+    assert bool(sliced) is (concurrency != 1)
+    assert all(r["agency"] == "NSF" for r in fake.requests)
+    assert all(r["_order"] == "id" and r["_limit"] == "7" for r in fake.requests)
+    walked = walk(run, q)
+    tail = run(q[5:].list())
     assert ids_of(listed) == ids_of(walked) == spread_ids()
     assert all(type(a) is type(b) and a == b for a, b in zip(listed, walked, strict=True))
     assert ids_of(tail) == spread_ids()[5:]
 
 
-async def test_async_list_of_audit_logs_descending(api: respx.MockRouter) -> None:
+def test_list_sends_no_extra_request_before_the_first_page(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    """Adaptive listing starts as plain keyset paging: the first request is the first page."""
+    fake = FakeCollection(grants(range(1, 31)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10)
+    assert ids_of(run(client.resources.grants.list())) == list(range(1, 31))
+    assert fake.requests[0] == {"_limit": "10", "_order": "id"}
+    assert all(r["_order"] == "id" and r["_limit"] == "10" for r in fake.requests)
+    # Every request fetches records: none asks where the id range ends.
+    assert all(fake.select(r)[0] for r in fake.requests)
+
+
+def test_list_of_audit_logs_descending(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
     ids = sorted(spread_ids(), reverse=True)
     fake = FakeCollection([f.audit_log(i) for i in ids])
     api.get(f"{BASE}logs/audit/").mock(side_effect=fake)
-    async with AsyncKeystoneClient(url=BASE, page_size=6, concurrency=3) as client:
-        listed = await client.resources.audit_logs.list()
-        walked = await sequential(client.resources.audit_logs.all())
+    client = make_client(page_size=6, concurrency=3)
+    listed = run(client.resources.audit_logs.list())
+    walked = walk(run, client.resources.audit_logs.all())
     assert ids_of(listed) == ids_of(walked) == ids
     slice_requests = [r for r in fake.requests if "id__gte" in r]
     assert slice_requests, "the rest of the range should be split into slices"
-    assert all(r["_order"] == "-id" for r in slice_requests)
+    assert all(r["_order"] == "-id" for r in fake.requests)
 
 
-async def test_async_list_is_concurrent_within_the_limit(api: respx.MockRouter) -> None:
+@pytest.mark.parametrize("order", ["id", "-id"])
+def test_list_keeps_the_users_own_id_bounds(
+    make_client: Any, run: Runner, api: respx.MockRouter, order: str
+) -> None:
+    fake = FakeCollection(grants(range(1, 301)))
+    api.get(f"{BASE}research/grants/").mock(side_effect=fake)
+    client = make_client(page_size=10, concurrency=4)
+    q = client.resources.grants.filter(id__gt=40, id__lte=250).order_by(order)
+    listed = run(q.list())
+    expected = list(range(41, 251))
+    assert ids_of(listed) == (expected if order == "id" else expected[::-1])
+    assert any("id__lte" in r and r["id__lte"] != "250" for r in fake.requests) or any(
+        "id__gte" in r for r in fake.requests
+    ), "the range should have been split"
+    # Every request stays inside the user's bounds.
+    assert all(int(r["id__lte"]) <= 250 for r in fake.requests)
+    assert all(int(r.get("id__gt", 40)) >= 40 for r in fake.requests)
+
+
+def test_list_is_concurrent_within_the_limit(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
     fake = FakeCollection(grants(range(1, 401)))
-    in_flight = {"now": 0, "max": 0}
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        in_flight["now"] += 1
-        in_flight["max"] = max(in_flight["max"], in_flight["now"])
-        try:
-            await asyncio.sleep(0.005)
-            return fake(request)
-        finally:
-            in_flight["now"] -= 1
-
-    api.get(f"{BASE}research/grants/").mock(side_effect=slow)
-    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=3) as client:
-        listed = await client.resources.grants.list()
-        assert in_flight["max"] == client.concurrency
-        in_flight["max"] = 0
-        walked = await sequential(client.resources.grants.all())
-        assert in_flight["max"] == 1
+    counter = InFlight(fake, run.is_async)
+    api.get(f"{BASE}research/grants/").mock(side_effect=counter.side_effect)
+    client = make_client(page_size=10, concurrency=3)
+    listed = run(client.resources.grants.list())
+    assert 1 < counter.max <= 3
+    counter.max = 0
+    walked = walk(run, client.resources.grants.all())
+    assert counter.max == 1
     assert ids_of(listed) == ids_of(walked) == list(range(1, 401))
 
 
-async def test_async_list_survives_churn_between_pages(api: respx.MockRouter) -> None:
+def test_list_with_concurrency_one_pages_sequentially(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    fake = FakeCollection(grants(range(1, 101)))
+    counter = InFlight(fake, run.is_async)
+    api.get(f"{BASE}research/grants/").mock(side_effect=counter.side_effect)
+    client = make_client(page_size=10, concurrency=1)
+    assert ids_of(run(client.resources.grants.list())) == list(range(1, 101))
+    assert counter.max == 1
+    assert [r.get("id__gt") for r in fake.requests] == [None, *map(str, range(10, 100, 10))]
+
+
+@pytest.mark.parametrize("concurrency", [None, 2, 4, 8])
+def test_list_is_exactly_once_despite_inserts_and_deletes(
+    make_client: Any, run: Runner, api: respx.MockRouter, concurrency: int | None
+) -> None:
+    lock = threading.Lock()
+
     def churn(n: int, collection: FakeCollection) -> None:
-        if n == 1:
-            collection.delete(*range(2, 200, 3))
-            collection.records.extend(grants(range(301, 306)))
+        with lock:
+            if n == 1:
+                # Deleting records shifts offsets; inserting adds at the end.
+                collection.delete(*range(2, 200, 3))
+                collection.records.extend(grants(range(301, 306)))
+            if n == 3:
+                collection.delete(250, 251)
+                collection.records.extend(grants(range(306, 309)))
 
     fake = FakeCollection(grants(range(1, 301)), after=churn)
     api.get(f"{BASE}research/grants/").mock(side_effect=fake)
-    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=4) as client:
-        got = ids_of(await client.resources.grants.list())
+    client = make_client(page_size=10, concurrency=concurrency)
+    got = ids_of(run(client.resources.grants.list()))
+    assert len(got) == len(set(got))  # nothing twice
+    assert got == sorted(got)  # in order
     first_page = list(range(1, 11))
-    rest = [i for i in range(11, 306) if not (i < 200 and i % 3 == 2)]
-    assert got == first_page + rest
+    # Everything that existed throughout is there; records deleted or created meanwhile
+    # may or may not be, depending on whether their page came before or after the change.
+    kept = [i for i in range(11, 301) if not (i < 200 and i % 3 == 2) and i not in (250, 251)]
+    assert set(first_page + kept) <= set(got) <= set(range(1, 309))
+    assert set(range(301, 309)) <= set(got)  # the open-ended last slice finds new records
+    assert any("id__lte" in r for r in fake.requests)
 
 
-async def test_async_list_of_a_slice_and_of_offset_pages_is_sequential(
-    api: respx.MockRouter,
+def test_list_of_a_slice_and_of_offset_pages_is_sequential(
+    make_client: Any, run: Runner, api: respx.MockRouter
 ) -> None:
     fake = FakeCollection(grants(range(1, 51)))
     api.get(f"{BASE}research/grants/").mock(side_effect=fake)
-    async with AsyncKeystoneClient(url=BASE, page_size=5, concurrency=4) as client:
-        assert ids_of(await client.resources.grants.all()[3:20].list()) == list(range(4, 21))
-        assert all("id__lte" not in r for r in fake.requests)
-        fake.requests.clear()
-        got = await client.resources.grants.order_by("-title").list()
-        assert ids_of(got) == list(range(50, 0, -1))
-        assert all(r["_order"] == "-title" for r in fake.requests)
+    client = make_client(page_size=5, concurrency=4)
+    assert ids_of(run(client.resources.grants.all()[3:20].list())) == list(range(4, 21))
+    assert all("id__lte" not in r for r in fake.requests)
+    fake.requests.clear()
+    got = run(client.resources.grants.order_by("-title").list())
+    assert ids_of(got) == list(range(50, 0, -1))
+    assert all(r["_order"] == "-title" for r in fake.requests)
 
 
-async def test_async_list_retries_a_reset_slice(api: respx.MockRouter, sleeps: list[float]) -> None:
+def test_list_retries_a_reset_slice(
+    make_client: Any, run: Runner, api: respx.MockRouter, sleeps: list[float]
+) -> None:
     fake = FakeCollection(grants(range(1, 101)))
     failed: list[dict[str, str]] = []
 
@@ -740,57 +842,85 @@ async def test_async_list_retries_a_reset_slice(api: respx.MockRouter, sleeps: l
         return fake(request)
 
     api.get(f"{BASE}research/grants/").mock(side_effect=flaky)
-    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=3) as client:
-        got = ids_of(await client.resources.grants.list())
-    assert got == list(range(1, 101))
+    client = make_client(page_size=10, concurrency=3)
+    assert ids_of(run(client.resources.grants.list())) == list(range(1, 101))
     assert failed and failed[0] in fake.requests
     assert len(sleeps) == 1
 
 
-async def test_async_list_failure_stops_the_other_slices(api: respx.MockRouter) -> None:
+def test_list_backs_off_when_the_server_is_overloaded(
+    make_client: Any, run: Runner, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    """A 503 met by any page halves the requests in flight; the listing still completes."""
+    fake = FakeCollection(grants(range(1, 201)))
+    overloaded: list[dict[str, str]] = []
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        if "id__lte" in params and len(overloaded) < 2:
+            overloaded.append(params)
+            return httpx.Response(503, json={"detail": "Service unavailable."})
+        return fake(request)
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=busy)
+    client = make_client(page_size=10, max_retries=5)
+    assert ids_of(run(client.resources.grants.list())) == list(range(1, 201))
+    assert overloaded and len(sleeps) >= 1
+
+
+def test_list_failure_stops_the_other_slices(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
     """A failed slice fails list() at once, and no other slice keeps requesting after it."""
     fake = FakeCollection(grants(range(1, 301)))
     failed: list[dict[str, str]] = []
 
-    async def one_slice_breaks(request: httpx.Request) -> httpx.Response:
+    def one_slice_breaks(request: httpx.Request) -> httpx.Response:
         params = dict(request.url.params)
         if "id__lte" in params and not failed:
             failed.append(params)
             return httpx.Response(200, content=b'{"count": 3, "results": [{"id"')
-        await asyncio.sleep(0.01)
         return fake(request)
 
-    api.get(f"{BASE}research/grants/").mock(side_effect=one_slice_breaks)
-    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=3) as client:
-        with pytest.raises(APIError, match="truncated JSON"):
-            await client.resources.grants.list()
-        sent = len(api.calls)
-        await asyncio.sleep(0.05)
-        assert len(api.calls) == sent
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        assert others == []
+    counter = InFlight(one_slice_breaks, run.is_async)
+    api.get(f"{BASE}research/grants/").mock(side_effect=counter.side_effect)
+    client = make_client(page_size=10, concurrency=3)
+    with pytest.raises(APIError, match="truncated JSON"):
+        run(client.resources.grants.list())
+    sent = len(api.calls)
+    assert counter.now == 0  # nothing in flight once list() has raised
+    if run.is_async:
+
+        async def others() -> list[asyncio.Task[Any]]:
+            await asyncio.sleep(0.05)
+            return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+        assert run(others()) == []
+    else:
+        time.sleep(0.05)
+        assert not [t for t in threading.enumerate() if t.name.startswith("keystone-list")]
+    assert len(api.calls) == sent
 
 
-@pytest.mark.parametrize(("keyset", "cursor", "edge"), [("id", 2100, 2000), ("-id", 100, 150)])
-def test_split_does_not_run_backwards_when_the_cursor_passed_the_edge(
-    keyset: str, cursor: int, edge: int
+_CALLER = contextvars.ContextVar("caller", default="none")
+
+
+def test_list_runs_every_page_in_the_callers_context(
+    make_client: Any, run: Runner, api: respx.MockRouter
 ) -> None:
-    """Records created while the first page was served can move the cursor past the edge
-    that was read before them; splitting then would fetch the first page's records again."""
-    pager: Pager[Any] = Pager(state=QueryState(offset=1900), page_size=200, keyset=keyset)
-    pager.cursor = cursor
-    assert pager.split(edge, remaining=600, max_slices=16) == [pager]
-    params = pager.next_params()
-    assert params is not None
-    assert params["id__gt" if keyset == "id" else "id__lt"] == str(cursor)
+    """Logging and tracing context set by the caller reaches every page, threads included."""
+    fake = FakeCollection(grants(range(1, 101)))
+    seen: list[str] = []
 
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(_CALLER.get())
+        return fake(request)
 
-def test_split_covers_the_range_beyond_the_cursor_once() -> None:
-    pager: Pager[Any] = Pager(state=QueryState(), page_size=100, keyset="id")
-    pager.cursor = 100
-    slices = pager.split(1000, remaining=900, max_slices=256)
-    bounds = [dict(s.bounds) for s in slices]
-    assert bounds[0]["id__gt"] == 100
-    assert "id__lte" not in bounds[-1]  # open-ended: records created meanwhile are found
-    for before, after in itertools.pairwise(bounds):
-        assert before["id__lte"] == after["id__gt"]  # adjacent, disjoint
+    api.get(f"{BASE}research/grants/").mock(side_effect=handler)
+    client = make_client(page_size=10, concurrency=4)
+    token = _CALLER.set("job-42")
+    try:
+        assert ids_of(run(client.resources.grants.list())) == list(range(1, 101))
+    finally:
+        _CALLER.reset(token)
+    assert len(seen) > 1 and set(seen) == {"job-42"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
@@ -17,7 +16,6 @@ from . import factories as f
 from .conftest import BASE, Runner
 
 # The one private import of this file: the I/O-free planner of page requests.
-from keystone_client._pagination import Pager, QueryState  # isort: skip
 
 GRANTS = BASE + "research/grants/"
 Record = dict[str, Any]
@@ -76,7 +74,7 @@ def paging(params: dict[str, str]) -> dict[str, str]:
         (lambda q: q[10:20][5:30], "15", "5", range(16, 21)),
         (lambda q: q[10:20][:3], "10", "3", range(11, 14)),
         (lambda q: q[:5][2:], "2", "3", range(3, 6)),
-        (lambda q: q[10:][5:], "15", "200", range(16, 41)),
+        (lambda q: q[10:][5:], "15", "500", range(16, 41)),  # the default page size
         (lambda q: q[10:20][2:4][1:], "13", "1", range(14, 15)),
     ],
 )
@@ -239,100 +237,3 @@ async def test_async_list_ascending_keeps_the_users_upper_bound(
     assert all(int(r["id__lte"]) <= 60 for r in fake.requests)
     assert all(int(r["id__gt"]) >= 5 for r in fake.requests)
     assert len(fake.requests) > 3
-
-
-# -- the split plan ------------------------------------------------------------------------------
-
-
-def pager_at(cursor: int, keyset: str = "id", page_size: int = 100, **state: Any) -> Pager[Any]:
-    pager: Pager[Any] = Pager(state=QueryState(**state), page_size=page_size, keyset=keyset)
-    pager.cursor = cursor
-    return pager
-
-
-def test_split_plan_ascending() -> None:
-    slices = pager_at(100).split(1000, remaining=900, max_slices=256)
-
-    # 900 records at 100 a page: ten slices, each below one page on average.
-    points = [100, 190, 280, 370, 460, 550, 640, 730, 820, 910]
-    assert [dict(s.bounds) for s in slices] == [
-        {"id__gt": low, "id__lte": high} for low, high in itertools.pairwise(points)
-    ] + [{"id__gt": 910}]
-
-
-def test_split_plan_descending() -> None:
-    slices = pager_at(1000, keyset="-id").split(100, remaining=900, max_slices=256)
-
-    points = [1000, 910, 820, 730, 640, 550, 460, 370, 280, 190]
-    assert [dict(s.bounds) for s in slices] == [
-        {"id__lt": high, "id__gte": low} for high, low in itertools.pairwise(points)
-    ] + [{"id__lt": 190}]
-    assert all(s.keyset == "-id" for s in slices)
-
-
-@pytest.mark.parametrize(
-    ("remaining", "count"),
-    [(0, 1), (1, 1), (90, 1), (91, 2), (180, 2), (181, 3), (900, 10), (901, 11)],
-)
-def test_split_aims_below_one_page_per_slice(remaining: int, count: int) -> None:
-    assert len(pager_at(0).split(100_000, remaining=remaining, max_slices=256)) == count
-
-
-def test_split_is_capped_by_max_slices_and_by_the_span() -> None:
-    assert len(pager_at(0).split(100_000, remaining=100_000, max_slices=7)) == 7
-    assert len(pager_at(0).split(100_000, remaining=100_000, max_slices=256)) == 256
-    assert [dict(s.bounds) for s in pager_at(10).split(13, 900, 256)] == [
-        {"id__gt": 10, "id__lte": 11},
-        {"id__gt": 11, "id__lte": 12},
-        {"id__gt": 12},
-    ]
-
-
-def test_split_points_lie_between_the_cursor_and_the_edge_rounded() -> None:
-    slices = pager_at(0, page_size=10).split(10, remaining=25, max_slices=3)
-
-    # step 10/3: points 0, 3.33 -> 3, 6.67 -> 7
-    assert [dict(s.bounds) for s in slices] == [
-        {"id__gt": 0, "id__lte": 3},
-        {"id__gt": 3, "id__lte": 7},
-        {"id__gt": 7},
-    ]
-
-
-def test_split_slices_keep_the_query_but_not_its_window() -> None:
-    pager = pager_at(
-        50, page_size=25, filters=(("agency", "NSF"),), order="id", offset=30, limit=None
-    )
-
-    slices = pager.split(500, remaining=200, max_slices=4)
-
-    assert len(slices) == 4
-    for part in slices:
-        assert part.page_size == 25
-        assert part.keyset == "id"
-        assert part.cursor is None
-        params = part.next_params()
-        assert params is not None
-        assert params["agency"] == "NSF"
-        assert params["_limit"] == "25"
-        assert "_offset" not in params  # the slice's own bounds replace the offset
-
-
-@pytest.mark.parametrize(("keyset", "cursor", "edge"), [("id", 50, 50), ("-id", 50, 50)])
-def test_split_at_the_edge_carries_on_from_the_cursor(keyset: str, cursor: int, edge: int) -> None:
-    pager = pager_at(cursor, keyset=keyset)
-
-    assert pager.split(edge, remaining=500, max_slices=8) == [pager]
-
-
-def test_edge_request_asks_for_the_far_end_with_the_users_filters() -> None:
-    ascending = pager_at(0, filters=(("id__lte", "60"), ("agency", "NSF")))
-    descending = pager_at(0, keyset="-id", filters=(("id__gte", "40"),))
-
-    assert ascending.edge_params() == {
-        "id__lte": "60",
-        "agency": "NSF",
-        "_order": "-id",
-        "_limit": "1",
-    }
-    assert descending.edge_params() == {"id__gte": "40", "_order": "id", "_limit": "1"}

@@ -46,14 +46,14 @@ def limit_sent(client: Any, run: Runner, api: respx.MockRouter) -> str:
 # -- page size -----------------------------------------------------------------------------------
 
 
-def test_default_page_size_is_200(
+def test_default_page_size_is_500(
     make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
 ) -> None:
     client = make_client()
 
-    assert client.page_size == 200
-    assert KeystoneSettings().page_size == 200
-    assert limit_sent(client, run, api) == "200"
+    assert client.page_size == 500
+    assert KeystoneSettings().page_size == 500
+    assert limit_sent(client, run, api) == "500"
 
 
 @pytest.mark.parametrize("size", [1, 1000])
