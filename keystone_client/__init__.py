@@ -62,22 +62,7 @@ __all__ = [
     "__version__",
 ]
 
-_ERRORS = (
-    "APIConnectionError",
-    "APIError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "BatchError",
-    "ConfigurationError",
-    "FieldError",
-    "FilterError",
-    "KeystoneError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ServerError",
-)
+# Where each public name lives; every other name of ``__all__`` is an exception in ``errors``.
 _HOMES: dict[str, str] = {
     "AsyncBatch": "._batch",
     "Batch": "._batch",
@@ -89,12 +74,11 @@ _HOMES: dict[str, str] = {
     "AsyncQuery": "._query",
     "Query": "._query",
     "KeystoneSettings": "._settings",
-    **dict.fromkeys(_ERRORS, ".errors"),
 }
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
+    home = _HOMES.get(name, ".errors" if name in __all__ else None)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(import_module(home, __name__), name)

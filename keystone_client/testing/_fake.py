@@ -283,7 +283,6 @@ class FakeKeystone:
         """
         throttle = None if rate is None else _faults.Throttle(rate, per, self.now)
         with self._lock:
-            self._front.throttle = throttle
             self._api.throttle = throttle
 
     def now(self) -> float:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from ._auth import authenticate, csrf_failure
-from ._faults import Fault, Throttle
+from ._faults import Fault
 from ._routes import Api, not_found_page
 from ._store import Store
 from ._wire import Result, Upload, parse_body, parse_cookies
@@ -53,7 +53,6 @@ class Front:
         self.root = root  # the URL's path: "" or "/api"
         self.requests: list[FakeRequest] = []
         self.faults: list[Fault] = []
-        self.throttle: Throttle | None = None
 
     def serve(
         self,
@@ -114,9 +113,11 @@ class Front:
         """The answer after authentication: refusal, throttle, bad JSON, or the view's."""
         if refusal is not None:  # authentication (token, CSRF) comes before throttling
             return refusal
-        if self.throttle is not None:
+        # One throttle for requests and batch steps alike: the API's.
+        throttle = self.api.throttle
+        if throttle is not None:
             who = f"user:{user['id']}" if user is not None else "anonymous"
-            throttled = self.throttle.check(who)
+            throttled = throttle.check(who)
             if throttled is not None:
                 return throttled
         if payload is ValueError:
