@@ -14,6 +14,7 @@ token, login generation): the httpx client of a runner only sends.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Generator, Mapping
@@ -113,6 +114,9 @@ class ClientCore:
         self._login_pending = False
         # The session cookie and the CSRF token live here, not in a runner's httpx client.
         self._cookies = httpx.Cookies()
+        # A login in another thread replaces both cookies at once; a request must take its
+        # CSRF header and its Cookie header from one state of the jar, or Django refuses it.
+        self._cookies_lock = threading.Lock()
         # Set by an explicit login(user, password), so a re-login after the session expires
         # comes back as that user, not as the configured one.
         self._login_as: tuple[str, SecretStr] | None = None
@@ -195,6 +199,10 @@ class ClientCore:
                 return cookie.value
         return None
 
+    def _store_cookies(self, response: httpx.Response) -> None:
+        with self._cookies_lock:
+            self._cookies.extract_cookies(response)
+
     def _build_request(
         self, method: str, endpoint: str, **options: Unpack[RequestOptions]
     ) -> httpx.Request:
@@ -203,9 +211,6 @@ class ClientCore:
         if self._settings.token is not None:
             headers["Authorization"] = f"Token {self._settings.token.get_secret_value()}"
         if method in UNSAFE_METHODS:
-            csrf = self._csrf_token()
-            if csrf:
-                headers["X-CSRFToken"] = csrf
             # Django checks the Referer of unsafe HTTPS requests against its trusted origins.
             headers["Referer"] = self.base_url
         content: bytes | None = None
@@ -232,7 +237,12 @@ class ClientCore:
                 ).as_dict()
             },
         )
-        self._cookies.set_cookie_header(request)
+        with self._cookies_lock:
+            if method in UNSAFE_METHODS:
+                csrf = self._csrf_token()
+                if csrf:
+                    request.headers["X-CSRFToken"] = csrf
+            self._cookies.set_cookie_header(request)
         return request
 
     # -- flows ---------------------------------------------------------------------------------
@@ -279,7 +289,7 @@ class ClientCore:
                 # httpx links a response and its stream in a cycle, which keeps a whole page
                 # alive until the next garbage collection; the body is read, so cut the link.
                 response.stream = httpx.ByteStream(response.content)
-                self._cookies.extract_cookies(response)
+                self._store_cookies(response)
                 _log_response(request, response, elapsed_ms, self._cid)
                 if response.status_code == 401 and auto_login and not relogged:
                     relogged = True
@@ -367,7 +377,8 @@ class ClientCore:
             response = yield from self._send_flow("POST", LOGOUT, auto_login=False)
             if response.status_code not in (401, 403):
                 _response.raise_for_status(response)
-        self._cookies.clear()
+        with self._cookies_lock:
+            self._cookies.clear()
         self._logged_in = False
         self._login_as = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
 from keystone_client.testing import FakeKeystone
@@ -67,6 +68,37 @@ def test_threads_share_one_client_under_pacing_throttling_and_an_expiring_sessio
     assert len(logins) == 2  # one at the start, one for all threads after the expiry
     assert any(status == 429 for *_, status in served)  # the throttle was met, and waited out
     assert any(0 < wait < 1 for wait in WAITS)  # pacing slots (the throttle's waits are >= 1 s)
-    assert sum(1 for s in served if s[:2] == ("POST", "/users/teams/") and s[2] == 201) == len(
-        made
-    )
+    assert sum(1 for s in served if s[:2] == ("POST", "/users/teams/") and s[2] == 201) == len(made)
+
+
+def test_a_login_in_another_thread_never_splits_a_requests_csrf_header_from_its_cookies() -> None:
+    """A request takes its CSRF header and its Cookie header from one state of the jar:
+    a login landing in another thread between the two would make Django refuse it."""
+    fake = FakeKeystone()
+    with fake.client() as client:
+        client.login()  # the jar now holds csrftoken and sessionid
+        core = client
+        jar = core._cookies
+        relogin = httpx.Response(
+            200,
+            headers=[
+                ("Set-Cookie", "csrftoken=new; Path=/"),
+                ("Set-Cookie", "sessionid=new; Path=/"),
+            ],
+            request=httpx.Request("POST", core.base_url + "authentication/login/"),
+        )
+        original = jar.set_cookie_header
+
+        def set_cookie_header(request: httpx.Request) -> None:
+            # Another thread's login response arrives while this request is being built.
+            other = threading.Thread(target=core._store_cookies, args=(relogin,))
+            other.start()
+            other.join(0.2)  # it waits for the jar, or lands now
+            original(request)
+
+        jar.set_cookie_header = set_cookie_header  # type: ignore[method-assign]
+        request = core._build_request("POST", "users/teams/", json={})
+        jar.set_cookie_header = original  # type: ignore[method-assign]
+
+    cookies = dict(part.split("=", 1) for part in request.headers["Cookie"].split("; "))
+    assert request.headers["X-CSRFToken"] == cookies["csrftoken"]

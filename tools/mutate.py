@@ -87,6 +87,10 @@ def _prepare(module: str) -> Path:
             shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
         elif source.exists():
             shutil.copy2(source, workdir / name)
+    # The contract tests read ../shared beside the project; mutmut runs one level deeper.
+    shared = ROOT.parent / "shared"
+    if shared.is_dir():
+        (workdir / "shared").symlink_to(shared)
     return workdir
 
 
