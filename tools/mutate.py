@@ -1,6 +1,7 @@
 """Mutation testing of one or more package modules with mutmut, one worker, on demand.
 
     python -m tools.mutate _retry _filters      # or no name: every module of the package
+    python -m tools.mutate --together --jobs 2 _query _batch   # one scratch copy, whole suite
 
 For each module, in a scratch copy of the project under ``mutants/<module>/``:
 
@@ -12,6 +13,10 @@ For each module, in a scratch copy of the project under ``mutants/<module>/``:
 
 It prints the score (killed / checked) and the diff of every mutant that survived both runs.
 Judge each survivor: kill it with a test, or list it as equivalent in docs/contributing.md.
+
+``--together`` mutates the named modules in one scratch copy (``mutants/together.<first module>/``) against
+the whole suite in one pass: one run of the suite finds which tests reach each function, for
+all the modules at once, which saves that run per module when there are many.
 """
 
 from __future__ import annotations
@@ -55,8 +60,8 @@ def _own_tests(module: str) -> list[str]:
     return own.get(module, ["tests"])
 
 
-def _write_config(workdir: Path, module: str, tests: list[str]) -> None:
-    """Point the scratch copy's [tool.mutmut] at one module and the given tests."""
+def _write_config(workdir: Path, modules: list[str], tests: list[str]) -> None:
+    """Point the scratch copy's [tool.mutmut] at the modules and the given tests."""
     text = (ROOT / "pyproject.toml").read_text("utf-8")
     # Drop the project's own [tool.mutmut] tables; the scratch copy gets its own below.
     text = re.sub(r"(?ms)^\[tool\.mutmut(\.[^\]]+)?\]\n.*?(?=^\[|\Z)", "", text)
@@ -65,7 +70,7 @@ def _write_config(workdir: Path, module: str, tests: list[str]) -> None:
     text += (
         "\n[tool.mutmut]\n"
         f'source_paths = ["{PACKAGE}"]\n'
-        f'only_mutate = ["{PACKAGE}/{module}.py"]\n'
+        f"only_mutate = {_toml_list([f'{PACKAGE}/{m}.py' for m in modules])}\n"
         f"pytest_add_cli_args = {_toml_list(args)}\n"
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         f'also_copy = ["docs", "README.md", "mkdocs.yml"]\n'
@@ -77,8 +82,8 @@ def _toml_list(items: list[str]) -> str:
     return "[" + ", ".join('"' + item.replace('"', '\\"') + '"' for item in items) + "]"
 
 
-def _prepare(module: str) -> Path:
-    workdir = WORK / module.replace("/", ".")
+def _prepare(name: str) -> Path:
+    workdir = WORK / name.replace("/", ".")
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     for name in COPIED:
@@ -114,22 +119,48 @@ def _statuses(workdir: Path) -> dict[str, str]:
     return found
 
 
-def mutate(module: str) -> tuple[int, int, list[str]]:
+def mutate(module: str, jobs: int = 1) -> tuple[int, int, list[str]]:
     """Run both passes on ``module``; return (killed, mutants, survivors)."""
     workdir = _prepare(module)
     own = _own_tests(module)
-    _write_config(workdir, module, own)
-    _mutmut(workdir, "run", "--max-children", "1")
+    _write_config(workdir, [module], own)
+    _mutmut(workdir, "run", "--max-children", str(jobs))
     statuses = _statuses(workdir)
     survivors = [n for n, s in statuses.items() if s != "killed"]
     if survivors and own != ["tests"]:
         # A changed test selection resets mutmut's verdicts, so keep the first pass's here.
-        _write_config(workdir, module, ["tests"])
-        _mutmut(workdir, "run", "--max-children", "1", *survivors)
+        _write_config(workdir, [module], ["tests"])
+        _mutmut(workdir, "run", "--max-children", str(jobs), *survivors)
         second = _statuses(workdir)
         statuses.update({name: second[name] for name in survivors})
     survivors = [n for n, s in statuses.items() if s != "killed"]
     return len(statuses) - len(survivors), len(statuses), survivors
+
+
+def _module_of(mutant: str) -> str:
+    """``keystone_client.models._base.x_f__mutmut_3`` -> ``models/_base``."""
+    dotted = mutant.rsplit(".", 1)[0].removeprefix(PACKAGE + ".")
+    return dotted.replace(".", "/")
+
+
+def _together_name(modules: list[str]) -> str:
+    return "together." + modules[0].replace("/", ".")
+
+
+def mutate_together(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]]]:
+    """Mutate ``modules`` in one scratch copy against the whole suite, in one pass."""
+    workdir = _prepare(_together_name(modules))
+    _write_config(workdir, modules, ["tests"])
+    _mutmut(workdir, "run", "--max-children", str(jobs))
+    results: dict[str, tuple[int, int, list[str]]] = {m: (0, 0, []) for m in modules}
+    for name, status in _statuses(workdir).items():
+        killed, total, survivors = results.setdefault(_module_of(name), (0, 0, []))
+        if status == "killed":
+            killed += 1
+        else:
+            survivors.append(name)
+        results[_module_of(name)] = (killed, total + 1, survivors)
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,14 +168,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.mutate", description=__doc__)
     parser.add_argument("modules", nargs="*", help="module names like _retry (default: all)")
     parser.add_argument("--diffs", action="store_true", help="print each survivor's diff")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
+    parser.add_argument(
+        "--together", action="store_true", help="one scratch copy and one pass for all modules"
+    )
     options = parser.parse_args(argv)
     modules = [m.removesuffix(".py") for m in options.modules] or _modules()
+    together = mutate_together(modules, options.jobs) if options.together else {}
     rows = []
     for module in modules:
-        killed, total, survivors = mutate(module)
+        if options.together:
+            killed, total, survivors = together[module]
+            workdir = WORK / _together_name(modules)
+        else:
+            killed, total, survivors = mutate(module, options.jobs)
+            workdir = WORK / module.replace("/", ".")
         rows.append((module, killed, total))
         print(f"{module}: {killed}/{total} killed", flush=True)
-        workdir = WORK / module.replace("/", ".")
         for name in survivors:
             print(f"  survived: {name}")
             if options.diffs:
