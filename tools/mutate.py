@@ -14,9 +14,9 @@ For each module, in a scratch copy of the project under ``mutants/<module>/``:
 It prints the score (killed / checked) and the diff of every mutant that survived both runs.
 Judge each survivor: kill it with a test, or list it as equivalent in docs/contributing.md.
 
-``--together`` mutates the named modules in one scratch copy (``mutants/together.<first module>/``) against
-the whole suite in one pass: one run of the suite finds which tests reach each function, for
-all the modules at once, which saves that run per module when there are many.
+``--together`` mutates the named modules in one scratch copy (``mutants/together.<first>/``)
+against the whole suite in one pass: one run of the suite finds which tests reach each
+function for all the modules at once, which saves that run per module when there are many.
 """
 
 from __future__ import annotations
