@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import keystone_client
 
+PACKAGE = str(Path(keystone_client.__file__).parent)
 HOMES = {
     "AsyncBatch": "_batch",
     "Batch": "_batch",
@@ -24,10 +26,23 @@ HOMES = {
 }
 
 
+# The new interpreter loads the package from the directory this one did, whatever an
+# installed copy or import hook would pick first.
+LOAD = f"""
+import importlib.util, sys
+_spec = importlib.util.spec_from_file_location(
+    "keystone_client", {keystone_client.__file__!r}, submodule_search_locations=[{PACKAGE!r}]
+)
+_root = importlib.util.module_from_spec(_spec)
+sys.modules["keystone_client"] = _root
+_spec.loader.exec_module(_root)
+"""
+
+
 def fresh(code: str) -> object:
     """Run ``code`` (which sets ``result``) in a new interpreter; return ``result``."""
     done = subprocess.run(
-        [sys.executable, "-c", f"{code}\nimport json; print(json.dumps(result))"],
+        [sys.executable, "-c", f"{LOAD}\n{code}\nimport json; print(json.dumps(result))"],
         capture_output=True,
         text=True,
         check=True,
