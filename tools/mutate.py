@@ -8,8 +8,10 @@ For each module, in a scratch copy of the project under ``mutants/<module>/``:
 1. mutmut mutates only that module and runs each mutant against the module's own test
    files (``[tool.mutmut.own_tests]`` in pyproject.toml): fast, and it shows what those
    tests pin down;
-2. the survivors run again against the whole suite, so a behaviour tested elsewhere (say,
-   through a client) still counts as killed.
+2. the survivors of all the named modules run again, together, against the whole suite
+   (in ``mutants/together.<first>/``), so a behaviour tested elsewhere (say, through a
+   client) still counts as killed. One run of the suite, which finds the tests that reach
+   each function, then serves every module.
 
 It prints the score (killed / checked) and the diff of every mutant that survived both runs.
 Judge each survivor: kill it with a test, or list it as equivalent in docs/contributing.md.
@@ -22,6 +24,7 @@ function for all the modules at once, which saves that run per module when there
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -119,22 +122,24 @@ def _statuses(workdir: Path) -> dict[str, str]:
     return found
 
 
-def mutate(module: str, jobs: int = 1) -> tuple[int, int, list[str]]:
-    """Run both passes on ``module``; return (killed, mutants, survivors)."""
+def first_pass(module: str, jobs: int = 1) -> dict[str, str]:
+    """Run ``module``'s mutants against its own test files; return each mutant's status."""
     workdir = _prepare(module)
-    own = _own_tests(module)
-    _write_config(workdir, [module], own)
+    _write_config(workdir, [module], _own_tests(module))
     _mutmut(workdir, "run", "--max-children", str(jobs))
     statuses = _statuses(workdir)
-    survivors = [n for n, s in statuses.items() if s != "killed"]
-    if survivors and own != ["tests"]:
-        # A changed test selection resets mutmut's verdicts, so keep the first pass's here.
-        _write_config(workdir, [module], ["tests"])
-        _mutmut(workdir, "run", "--max-children", str(jobs), *survivors)
-        second = _statuses(workdir)
-        statuses.update({name: second[name] for name in survivors})
-    survivors = [n for n, s in statuses.items() if s != "killed"]
-    return len(statuses) - len(survivors), len(statuses), survivors
+    # A later run with other tests resets mutmut's verdicts; keep this pass's on record.
+    (workdir / "first-pass.json").write_text(json.dumps(statuses, indent=1), "utf-8")
+    return statuses
+
+
+def second_pass(modules: list[str], survivors: list[str], jobs: int = 1) -> dict[str, str]:
+    """Run the survivors of ``modules`` against the whole suite, in one scratch copy."""
+    workdir = _prepare(_together_name(modules))
+    _write_config(workdir, modules, ["tests"])
+    _mutmut(workdir, "run", "--max-children", str(jobs), *survivors)
+    statuses = _statuses(workdir)
+    return {name: statuses[name] for name in survivors}
 
 
 def _module_of(mutant: str) -> str:
@@ -147,13 +152,31 @@ def _together_name(modules: list[str]) -> str:
     return "together." + modules[0].replace("/", ".")
 
 
-def mutate_together(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]]]:
-    """Mutate ``modules`` in one scratch copy against the whole suite, in one pass."""
-    workdir = _prepare(_together_name(modules))
-    _write_config(workdir, modules, ["tests"])
-    _mutmut(workdir, "run", "--max-children", str(jobs))
+def mutate(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]]]:
+    """Each module against its own tests, then every survivor against the whole suite."""
+    statuses: dict[str, str] = {}
+    for module in modules:
+        found = first_pass(module, jobs)
+        killed = sum(status == "killed" for status in found.values())
+        print(f"{module}: {killed}/{len(found)} killed by its own tests", flush=True)
+        statuses.update(found)
+    # A module without its own tests has already met the whole suite.
+    again = [m for m in modules if _own_tests(m) != ["tests"]]
+    survivors = [
+        name
+        for name, status in statuses.items()
+        if status != "killed" and _module_of(name) in again
+    ]
+    if survivors:
+        statuses.update(second_pass(again, survivors, jobs))
+    return _by_module(modules, statuses)
+
+
+def _by_module(
+    modules: list[str], statuses: dict[str, str]
+) -> dict[str, tuple[int, int, list[str]]]:
     results: dict[str, tuple[int, int, list[str]]] = {m: (0, 0, []) for m in modules}
-    for name, status in _statuses(workdir).items():
+    for name, status in statuses.items():
         killed, total, survivors = results.setdefault(_module_of(name), (0, 0, []))
         if status == "killed":
             killed += 1
@@ -161,6 +184,14 @@ def mutate_together(modules: list[str], jobs: int) -> dict[str, tuple[int, int, 
             survivors.append(name)
         results[_module_of(name)] = (killed, total + 1, survivors)
     return results
+
+
+def mutate_together(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]]]:
+    """Mutate ``modules`` in one scratch copy against the whole suite, in one pass."""
+    workdir = _prepare(_together_name(modules))
+    _write_config(workdir, modules, ["tests"])
+    _mutmut(workdir, "run", "--max-children", str(jobs))
+    return _by_module(modules, _statuses(workdir))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,14 +205,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
     modules = [m.removesuffix(".py") for m in options.modules] or _modules()
-    together = mutate_together(modules, options.jobs) if options.together else {}
+    if options.together:
+        results = mutate_together(modules, options.jobs)
+    else:
+        results = mutate(modules, options.jobs)
     rows = []
     for module in modules:
-        if options.together:
-            killed, total, survivors = together[module]
-            workdir = WORK / _together_name(modules)
-        else:
-            killed, total, survivors = mutate(module, options.jobs)
+        killed, total, survivors = results[module]
+        again = [m for m in modules if _own_tests(m) != ["tests"]] or modules
+        workdir = WORK / _together_name(again)
+        if not workdir.is_dir():
             workdir = WORK / module.replace("/", ".")
         rows.append((module, killed, total))
         print(f"{module}: {killed}/{total} killed", flush=True)
