@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import respx
 
-from keystone_client import AsyncKeystoneClient, KeystoneClient
+from keystone_client import AsyncKeystoneClient, FilterError, KeystoneClient
 
 from . import factories as f
 from .conftest import BASE, Runner
@@ -58,3 +59,108 @@ def test_index_out_of_range_message_names_the_index(
         run(client.resources.grants.all()[3])
     assert route.call_count == 1
     assert params_of(route) == {"_offset": "3", "_limit": "1", "_order": "id"}
+
+
+def test_conflicting_filter_message(client: AnyClient, api: respx.MockRouter) -> None:
+    q = client.resources.grants.filter(id__gt=100)
+    with pytest.raises(
+        FilterError,
+        match=exactly("This grants query already filters id__gt=100; it cannot also match id__gt=0"),
+    ):
+        q.filter(id__gt=0)
+    assert not api.calls
+
+
+@pytest.mark.parametrize("take", [lambda q: q[5:], lambda q: q[:5], lambda q: q[2:4]])
+@pytest.mark.parametrize(
+    "narrow", [lambda q: q.filter(agency="x"), lambda q: q.order_by("-id"), lambda q: q.search("x")]
+)
+def test_narrowing_any_slice_is_refused(
+    client: AnyClient, api: respx.MockRouter, take: Any, narrow: Any
+) -> None:
+    sliced = take(client.resources.grants.all())
+    with pytest.raises(
+        TypeError,
+        match=exactly("Cannot filter, order or search a query once a slice has been taken"),
+    ):
+        narrow(sliced)
+    assert not api.calls
+
+
+def test_a_slice_from_zero_to_the_end_is_no_slice(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    route = api.get(GRANTS).respond(200, json=f.page([f.grant(1)]))
+    q = client.resources.grants.all()[0:].filter(agency="NSF")
+    assert [g.id for g in run.all(q)] == [1]
+    assert params_of(route) == {"agency": "NSF", "_limit": str(client.page_size), "_order": "id"}
+
+
+# -- a query that matches nothing sends nothing ----------------------------------------------------
+
+
+def test_in_an_empty_list_matches_nothing_without_a_request(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    q = client.resources.grants.filter(agency="NSF").filter(id__in=[])
+    assert q._state.matches_nothing
+    assert run(q.count()) == 0
+    assert run(q.list()) == []
+    assert run.all(q) == []
+    assert run(q.first()) is None
+    assert run(q.exists()) is False
+    with pytest.raises(IndexError, match=exactly("grants query index 0 out of range")):
+        run(q[0])
+    # Narrowing further still matches nothing.
+    assert run(q.filter(team=1).order_by("-id").search("x").count()) == 0
+    assert not api.calls
+
+
+# -- ordering and slicing as sent ------------------------------------------------------------------
+
+
+def test_order_by_nothing_restores_the_default_order(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    route = api.get(GRANTS).respond(200, json=f.page([f.grant(1)]))
+    q = client.resources.grants.order_by("-amount").order_by()
+    assert q._state.order is None
+    assert [g.id for g in run(q.list())] == [1]
+    assert params_of(route) == {"_limit": str(client.page_size), "_order": "id"}
+
+
+def test_a_step_of_one_is_a_plain_slice(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    route = api.get(GRANTS).respond(200, json=f.page([f.grant(3), f.grant(4)]))
+    assert [g.id for g in run.all(client.resources.grants.all()[2:4:1])] == [3, 4]
+    assert params_of(route) == {"_offset": "2", "_limit": "2", "_order": "id"}
+
+
+@pytest.mark.parametrize("step", [0, 2, -1])
+def test_slice_step_message(client: AnyClient, api: respx.MockRouter, step: int) -> None:
+    with pytest.raises(ValueError, match=exactly("Query slices do not support a step")):
+        client.resources.grants.all()[0:10:step]
+    assert not api.calls
+
+
+@pytest.mark.parametrize("key", [slice(-1, None), slice(None, -1), slice(2, -3), slice(-2, 5)])
+def test_negative_slice_message(client: AnyClient, api: respx.MockRouter, key: slice) -> None:
+    with pytest.raises(ValueError, match=exactly("Query slices do not support negative indexes")):
+        client.resources.grants.all()[key]
+    assert not api.calls
+
+
+@pytest.mark.parametrize("key", [slice(None, 0), slice(0, 0), slice(3, 0)])
+def test_a_slice_ending_at_zero_is_empty(
+    client: AnyClient, run: Runner, api: respx.MockRouter, key: slice
+) -> None:
+    q = client.resources.grants.all()[key]
+    assert q._state.limit == 0
+    assert run(q.list()) == []
+    assert run.all(q) == []
+    assert run(q.first()) is None
+    assert not api.calls
+    # The count is asked (a limit of nothing still needs no records) and clipped to zero.
+    api.get(GRANTS).respond(200, json=f.page([f.grant(1)], count=9, next="n"))
+    assert run(q.count()) == 0
