@@ -65,7 +65,9 @@ def test_conflicting_filter_message(client: AnyClient, api: respx.MockRouter) ->
     q = client.resources.grants.filter(id__gt=100)
     with pytest.raises(
         FilterError,
-        match=exactly("This grants query already filters id__gt=100; it cannot also match id__gt=0"),
+        match=exactly(
+            "This grants query already filters id__gt=100; it cannot also match id__gt=0"
+        ),
     ):
         q.filter(id__gt=0)
     assert not api.calls
