@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
-from keystone_client import AsyncKeystoneClient, FilterError, KeystoneClient
+from keystone_client import AsyncKeystoneClient, FilterError, KeystoneClient, NotFoundError
 
 from . import factories as f
 from .conftest import BASE, Runner
+from .test_sharp_pagination import Collection
 
 AnyClient = KeystoneClient | AsyncKeystoneClient
 
@@ -166,3 +170,53 @@ def test_a_slice_ending_at_zero_is_empty(
     # The count is asked (a limit of nothing still needs no records) and clipped to zero.
     api.get(GRANTS).respond(200, json=f.page([f.grant(1)], count=9, next="n"))
     assert run(q.count()) == 0
+
+
+# -- list(): where its pages run and how it stops ------------------------------------------------
+
+
+def test_sync_list_runs_pages_on_named_threads(api: respx.MockRouter) -> None:
+    """Threads named ``keystone-list_N`` (as in a log's threadName) serve the slices."""
+    collection = Collection(range(1, 101))
+    threads: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        threads.append(threading.current_thread().name)
+        return collection(request)
+
+    api.get(GRANTS).mock(side_effect=handler)
+    client = KeystoneClient(url=BASE, page_size=10, concurrency=3)
+    try:
+        assert [g.id for g in client.resources.grants.list()] == list(range(1, 101))
+    finally:
+        client.close()
+    assert len(threads) > 1
+    assert all(name.startswith("keystone-list_") for name in threads), threads
+
+
+async def test_async_list_failure_raises_the_error_not_the_cancellation(
+    api: respx.MockRouter,
+) -> None:
+    """The other pages in flight are cancelled; the caller gets the page's own error."""
+    collection = Collection(range(1, 301))
+    never = asyncio.Event()
+    blocked: list[dict[str, str]] = []
+    calls: list[dict[str, str]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(dict(request.url.params))
+        if len(calls) == 1:
+            return collection(request)  # the first page: count and ids to split on
+        if len(calls) == 2:
+            return httpx.Response(404, json={"detail": "Not found."})
+        blocked.append(dict(request.url.params))
+        await never.wait()
+        raise AssertionError("a cancelled page went on")
+
+    api.get(GRANTS).mock(side_effect=handler)
+    async with AsyncKeystoneClient(url=BASE, page_size=10, concurrency=3) as client:
+        with pytest.raises(NotFoundError):
+            await client.resources.grants.list()
+        assert blocked  # other pages were in flight when the error came
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert others == []
