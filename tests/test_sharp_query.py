@@ -220,3 +220,21 @@ async def test_async_list_failure_raises_the_error_not_the_cancellation(
         assert blocked  # other pages were in flight when the error came
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         assert others == []
+
+
+def test_sync_list_with_concurrency_one_uses_one_thread(api: respx.MockRouter) -> None:
+    collection = Collection(range(1, 61))
+    threads: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        threads.append(threading.current_thread().name)
+        return collection(request)
+
+    api.get(GRANTS).mock(side_effect=handler)
+    client = KeystoneClient(url=BASE, page_size=5, concurrency=1)
+    try:
+        assert [g.id for g in client.resources.grants.list()] == list(range(1, 61))
+    finally:
+        client.close()
+    assert len(threads) == 12
+    assert set(threads) == {"keystone-list_0"}
