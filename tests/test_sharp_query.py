@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import re
 import threading
 from typing import Any
@@ -238,3 +239,43 @@ def test_sync_list_with_concurrency_one_uses_one_thread(api: respx.MockRouter) -
         client.close()
     assert len(threads) == 12
     assert set(threads) == {"keystone-list_0"}
+
+
+def test_unknown_filter_field_message_names_the_resource(
+    client: AnyClient, api: respx.MockRouter
+) -> None:
+    with pytest.raises(FilterError, match=r"^Unknown filter field 'titel' for grants; valid"):
+        client.resources.grants.filter(titel="x")
+    assert not api.calls
+
+
+def test_pages_yield_the_records_page_by_page(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(GRANTS).mock(side_effect=Collection(range(1, 6)))
+    client = make_client(page_size=2)
+    pages = run.all(client.resources.grants.filter(id__gt=0).pages())
+    assert [[g.id for g in p.records] for p in pages] == [[1, 2], [3, 4], [5]]
+    assert [p.count for p in pages] == [5, 5, 5]
+
+
+_CALLER = contextvars.ContextVar("_CALLER", default="none")
+
+
+def test_sync_list_pages_see_the_callers_context(api: respx.MockRouter) -> None:
+    collection = Collection(range(1, 51))
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(_CALLER.get())
+        return collection(request)
+
+    api.get(GRANTS).mock(side_effect=handler)
+    client = KeystoneClient(url=BASE, page_size=5, concurrency=2)
+    token = _CALLER.set("caller-7")
+    try:
+        assert [g.id for g in client.resources.grants.list()] == list(range(1, 51))
+    finally:
+        _CALLER.reset(token)
+        client.close()
+    assert len(seen) > 1 and set(seen) == {"caller-7"}
