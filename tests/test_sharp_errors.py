@@ -1,0 +1,158 @@
+"""Error attributes read from bodies of unexpected shapes, and nested validation messages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from keystone_client import BadRequestError, BatchError
+
+from .conftest import BASE, Runner
+
+USER_5 = BASE + "users/users/5/"
+BATCH_URL = BASE + "batch/"
+
+
+@pytest.fixture
+def client(make_client: Callable[..., Any]) -> Any:
+    """A client that does not retry, so each test sees the one response it set up."""
+    return make_client(max_retries=0)
+
+
+def batch_error(client: Any, run: Runner, api: respx.MockRouter, response: httpx.Response) -> Any:
+    """Submit a one-action batch answered by ``response``; return the `BatchError` raised."""
+    route = api.post(BATCH_URL).mock(return_value=response)
+    batch = client.batch()
+    batch.teams.create(name="T")
+    with pytest.raises(BatchError) as caught:
+        run(batch.submit())
+    assert route.call_count == 1
+    [action] = json.loads(route.calls.last.request.content)["job"]["actions"]
+    assert (action["method"], action["path"]) == ("POST", "/users/teams/")
+    return caught.value
+
+
+# -- BatchError: bodies that are not the server's dict ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("response", "body", "detail"),
+    [
+        (httpx.Response(422, json=["Step 1 failed", "rolled back"]), None, None),
+        (httpx.Response(422, text="Unprocessable job"), "Unprocessable job", "Unprocessable job"),
+    ],
+    ids=["json-list", "text"],
+)
+def test_batch_error_with_a_body_that_is_not_a_dict_has_no_step_status_errors_or_token(
+    response: httpx.Response,
+    body: Any,
+    detail: str | None,
+    client: Any,
+    run: Runner,
+    api: respx.MockRouter,
+) -> None:
+    error = batch_error(client, run, api, response)
+
+    assert error.status_code == 422
+    assert error.step is None
+    assert error.status is None
+    assert error.errors == {}
+    assert error.token is None
+    if body is None:
+        assert error.body == ["Step 1 failed", "rolled back"]
+        assert error.detail == "Step 1 failed; rolled back"
+    else:
+        assert error.body == body
+        assert error.detail == detail
+
+
+def test_batch_error_ignores_step_status_and_token_of_the_wrong_type(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    body = {
+        "detail": "Step #2 failed",
+        "step": "2",
+        "status": "400",
+        "token": 7,
+        "body": {"title": ["This field may not be blank."]},
+    }
+
+    error = batch_error(client, run, api, httpx.Response(422, json=body))
+
+    assert error.step is None
+    assert error.status is None
+    assert error.token is None
+    assert error.errors == {"title": ["This field may not be blank."]}
+    assert error.detail == "Step #2 failed"
+    assert error.body == body
+
+
+@pytest.mark.parametrize("value", [None, 2.0, [2], {"n": 2}])
+def test_batch_error_step_status_and_token_of_other_types_are_none(
+    value: Any, client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    body = {"detail": "failed", "step": value, "status": value, "token": value}
+
+    error = batch_error(client, run, api, httpx.Response(422, json=body))
+
+    assert (error.step, error.status, error.token) == (None, None, None)
+
+
+# -- nested validation messages ------------------------------------------------------------------
+
+
+def bad_request(client: Any, run: Runner, api: respx.MockRouter, body: Any) -> BadRequestError:
+    route = api.patch(USER_5).mock(return_value=httpx.Response(400, json=body))
+    with pytest.raises(BadRequestError) as caught:
+        run(client.resources.users.update(5, first_name=""))
+    assert json.loads(route.calls.last.request.content) == {"first_name": ""}
+    return caught.value
+
+
+def test_nested_field_errors_join_their_fields_with_a_semicolon(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    body = {"profile": {"city": "Required.", "zip": "Invalid."}}
+
+    error = bad_request(client, run, api, body)
+
+    assert error.errors == {"profile": ["city: Required.; zip: Invalid."]}
+    assert error.detail == "profile: city: Required.; zip: Invalid."
+
+
+def test_nested_message_lists_join_with_a_semicolon(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    body = {
+        "profile": {"city": ["Required.", "Too long."]},
+        "tags": [["Not a tag.", "Duplicate."], "Too many."],
+    }
+
+    error = bad_request(client, run, api, body)
+
+    assert error.errors == {
+        "profile": ["city: Required.; Too long."],
+        "tags": ["Not a tag.; Duplicate.", "Too many."],
+    }
+    assert "city: Required.; Too long." in str(error)
+
+
+def test_nested_messages_in_a_failed_batch_step(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    body = {
+        "detail": "Step #1 failed",
+        "step": 1,
+        "status": 400,
+        "body": {"team": {"name": ["Required.", "Too short."], "id": "Unknown."}},
+    }
+
+    error = batch_error(client, run, api, httpx.Response(422, json=body))
+
+    assert (error.step, error.status) == (1, 400)
+    assert error.errors == {"team": ["name: Required.; Too short.; id: Unknown."]}
