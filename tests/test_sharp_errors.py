@@ -156,3 +156,32 @@ def test_nested_messages_in_a_failed_batch_step(
 
     assert (error.step, error.status) == (1, 400)
     assert error.errors == {"team": ["name: Required.; Too short.; id: Unknown."]}
+
+
+def test_field_errors_keep_messages_and_skip_values_that_are_not(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    body = {"first_name": "Required.", "count": 3, "flag": None, "codes": [4, "Bad."]}
+
+    error = bad_request(client, run, api, body)
+
+    assert error.errors == {"first_name": ["Required."], "codes": ["4", "Bad."]}
+
+
+@pytest.mark.parametrize("body", [["Invalid input."], "Invalid input.", None])
+def test_bad_request_with_a_body_that_is_not_a_dict_has_no_field_errors(
+    body: Any, client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    route = api.patch(USER_5)
+    if body is None:
+        route.mock(return_value=httpx.Response(400))
+    elif isinstance(body, str):
+        route.mock(return_value=httpx.Response(400, text=body))
+    else:
+        route.mock(return_value=httpx.Response(400, json=body))
+
+    with pytest.raises(BadRequestError) as caught:
+        run(client.resources.users.update(5, first_name=""))
+
+    assert caught.value.errors == {}
+    assert caught.value.body == body
