@@ -10,7 +10,15 @@ import httpx
 import pytest
 import respx
 
-from keystone_client import BadRequestError, BatchError
+from keystone_client import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    BadRequestError,
+    BatchError,
+    NotFoundError,
+    ServerError,
+)
 
 from .conftest import BASE, Runner
 
@@ -35,6 +43,68 @@ def batch_error(client: Any, run: Runner, api: respx.MockRouter, response: httpx
     [action] = json.loads(route.calls.last.request.content)["job"]["actions"]
     assert (action["method"], action["path"]) == ("POST", "/users/teams/")
     return caught.value
+
+
+# -- the request a connection error is about -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failure", "cls"),
+    [
+        (httpx.ConnectError("connection refused"), APIConnectionError),
+        (httpx.ReadTimeout("read timed out"), APITimeoutError),
+    ],
+    ids=["connect", "timeout"],
+)
+def test_connection_errors_carry_the_request_that_failed(
+    failure: Exception,
+    cls: type[APIConnectionError],
+    client: Any,
+    run: Runner,
+    api: respx.MockRouter,
+) -> None:
+    api.patch(USER_5).mock(side_effect=failure)
+
+    with pytest.raises(APIConnectionError) as caught:
+        run(client.resources.users.update(5, first_name="A"))
+
+    error = caught.value
+    assert type(error) is cls
+    assert error.request is not None
+    assert error.request.method == "PATCH"
+    assert error.request.url == USER_5
+    assert json.loads(error.request.content) == {"first_name": "A"}
+    assert str(error).startswith(f"PATCH {USER_5} ")
+
+
+def test_a_connection_error_built_without_a_request_has_none() -> None:
+    assert APIConnectionError("down").request is None
+
+
+# -- APIError built by hand -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [APIError, NotFoundError, ServerError, BadRequestError, BatchError])
+def test_detail_defaults_to_the_message(cls: type[APIError]) -> None:
+    request = httpx.Request("GET", USER_5)
+    response = httpx.Response(404, json={"detail": "Not found."}, request=request)
+
+    error = cls("Record 5 is gone", response=response, body={"detail": "Not found."})
+
+    assert error.detail == "Record 5 is gone"
+    assert str(error) == "Record 5 is gone"
+    assert error.status_code == 404
+    assert error.request is request
+    assert error.response is response
+
+
+def test_detail_given_wins_over_the_message() -> None:
+    response = httpx.Response(500, request=httpx.Request("GET", USER_5))
+
+    error = ServerError("500 Internal Server Error for GET", response=response, detail="")
+
+    assert error.detail == ""
+    assert str(error) == "500 Internal Server Error for GET"
 
 
 # -- BatchError: bodies that are not the server's dict ------------------------------------------
