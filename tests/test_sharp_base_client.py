@@ -1,0 +1,168 @@
+"""The shared core, pinned down exactly: repr, logout and whoami edge cases, version text,
+and the record logged for a throttle wait."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from keystone_client import NotFoundError
+
+from .conftest import BASE, Runner
+from .factories import session_cookies, user
+
+LOGIN = BASE + "authentication/login/"
+LOGOUT = BASE + "authentication/logout/"
+WHOAMI = BASE + "authentication/whoami/"
+USER_5 = BASE + "users/users/5/"
+RAW = BASE + "raw/"
+
+
+def forbidden() -> httpx.Response:
+    return httpx.Response(403, json={"detail": "CSRF Failed: CSRF token missing."})
+
+
+# -- repr ------------------------------------------------------------------------------------
+
+
+def test_repr_exact_for_each_auth_kind(make_client: Callable[..., Any], run: Runner) -> None:
+    anonymous = make_client()
+    token = make_client(token="tk-hidden")
+    session = make_client(username="ada", password="pw-hidden")
+    name = "AsyncKeystoneClient" if run.is_async else "KeystoneClient"
+
+    assert repr(anonymous) == f"<{name} base_url='{BASE}' auth=anonymous cid='{anonymous.cid}'>"
+    assert repr(token) == f"<{name} base_url='{BASE}' auth=token cid='{token.cid}'>"
+    assert repr(session) == (
+        f"<{name} base_url='{BASE}' auth=session username='ada' cid='{session.cid}'>"
+    )
+
+
+# -- logout ------------------------------------------------------------------------------------
+
+
+def test_logout_posts_after_a_login_that_set_no_cookie(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    # A proxy may strip Set-Cookie: the client still knows it logged in and tells the server.
+    api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1)))
+    logout = api.post(LOGOUT).mock(return_value=httpx.Response(200))
+
+    run(client.login("ada", "pw"))
+    run(client.logout())
+
+    assert logout.call_count == 1
+    assert logout.calls.last.request.method == "POST"
+
+
+def test_logout_posts_when_a_csrf_cookie_came_without_a_login(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(RAW).mock(return_value=httpx.Response(200, json={}, headers=session_cookies("tok-G")))
+    logout = api.post(LOGOUT).mock(return_value=httpx.Response(200))
+
+    run(client.http_get("raw"))
+    run(client.logout())
+
+    assert logout.call_count == 1
+    assert logout.calls.last.request.headers["X-CSRFToken"] == "tok-G"
+
+
+def test_logout_refused_with_403_is_silent_and_clears_the_session(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1), headers=session_cookies()))
+    logout = api.post(LOGOUT).mock(return_value=forbidden())
+    raw = api.post(RAW).mock(return_value=httpx.Response(200, json={}))
+
+    run(client.login("ada", "pw"))
+    assert run(client.logout()) is None
+    run(client.http_post("raw"))
+
+    assert logout.call_count == 1
+    after = raw.calls.last.request
+    assert "Cookie" not in after.headers
+    assert "X-CSRFToken" not in after.headers
+
+
+def test_logout_answered_404_raises(client: Any, run: Runner, api: respx.MockRouter) -> None:
+    api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1), headers=session_cookies()))
+    api.post(LOGOUT).mock(return_value=httpx.Response(404, json={"detail": "Not found."}))
+
+    run(client.login("ada", "pw"))
+    with pytest.raises(NotFoundError) as info:
+        run(client.logout())
+
+    assert info.value.status_code == 404
+
+
+# -- whoami ------------------------------------------------------------------------------------
+
+
+def test_whoami_forbidden_returns_none(client: Any, run: Runner, api: respx.MockRouter) -> None:
+    route = api.get(WHOAMI).mock(return_value=forbidden())
+
+    assert run(client.whoami()) is None
+    assert route.call_count == 1
+
+
+def test_whoami_not_found_raises(client: Any, run: Runner, api: respx.MockRouter) -> None:
+    api.get(WHOAMI).mock(return_value=httpx.Response(404, json={"detail": "Not found."}))
+
+    with pytest.raises(NotFoundError):
+        run(client.whoami())
+
+
+# -- version -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [('"X1.0-rcX"', "X1.0-rcX"), (' "2.0.1"\n', "2.0.1"), ("3.1.X\n", "3.1.X")],
+)
+def test_version_strips_only_whitespace_and_quotes(
+    body: str, expected: str, client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(BASE + "version/").mock(return_value=httpx.Response(200, text=body))
+
+    assert run(client.version()) == expected
+
+
+# -- throttle log ------------------------------------------------------------------------------
+
+
+def test_throttle_wait_logged_exactly(
+    make_client: Callable[..., Any],
+    run: Runner,
+    api: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    sleeps: list[float],
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="keystone_client")
+    client = make_client(throttle_wait=10)
+    api.get(USER_5).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "3"}),
+            httpx.Response(200, json=user(5)),
+        ]
+    )
+
+    run(client.resources.users.get(5))
+
+    (record,) = [
+        r for r in caplog.records if r.name == "keystone_client" and r.levelno == logging.INFO
+    ]
+    assert sleeps == [3.0]
+    assert record.getMessage() == (
+        f"Throttled (429): waiting 3.00s before retrying GET {USER_5} "
+        f"(3s of 10s allowed) (cid {client.cid})"
+    )
+    assert record.__dict__["reason"] == "429 Too Many Requests"
+    assert record.__dict__["wait"] == 3.0
+    assert record.__dict__["throttled_for"] == 3.0
+    assert record.__dict__["cid"] == client.cid
