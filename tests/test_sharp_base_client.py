@@ -166,3 +166,98 @@ def test_throttle_wait_logged_exactly(
     assert record.__dict__["wait"] == 3.0
     assert record.__dict__["throttled_for"] == 3.0
     assert record.__dict__["cid"] == client.cid
+
+
+# -- request, response and retry log records ---------------------------------------------------
+
+
+class SteppingClock:
+    """A `time` stand-in whose perf_counter advances 12.5 ms per reading."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.0125
+        return self.now
+
+
+def info_and_debug(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "keystone_client"]
+
+
+def test_request_and_response_logged_exactly(
+    client: Any,
+    run: Runner,
+    api: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="keystone_client")
+    monkeypatch.setattr("keystone_client._base_client.time", SteppingClock())
+    api.get(USER_5).mock(return_value=httpx.Response(404, json={"detail": "Not found."}))
+
+    with pytest.raises(NotFoundError):
+        run(client.resources.users.get(5))
+
+    sent, received = info_and_debug(caplog)
+    assert sent.levelno == received.levelno == logging.DEBUG
+    assert sent.getMessage() == f"Request GET {USER_5} (cid {client.cid})"
+    assert {k: sent.__dict__.get(k) for k in ("method", "url", "cid")} == {
+        "method": "GET",
+        "url": USER_5,
+        "cid": client.cid,
+    }
+    assert received.getMessage() == f"Response GET {USER_5} -> 404 in 12.5 ms (cid {client.cid})"
+    assert {
+        k: received.__dict__.get(k) for k in ("method", "url", "status_code", "elapsed_ms", "cid")
+    } == {
+        "method": "GET",
+        "url": USER_5,
+        "status_code": 404,
+        "elapsed_ms": 12.5,
+        "cid": client.cid,
+    }
+
+
+def test_retry_logged_exactly(
+    make_client: Callable[..., Any],
+    run: Runner,
+    api: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    sleeps: list[float],
+) -> None:
+    caplog.set_level(logging.INFO, logger="keystone_client")
+    client = make_client(max_retries=3)
+    api.get(USER_5).mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "2"}),
+            httpx.ConnectError("refused"),
+            httpx.Response(200, json=user(5)),
+        ]
+    )
+
+    run(client.resources.users.get(5))
+
+    first, second = info_and_debug(caplog)
+    assert sleeps[0] == 2.0
+    assert first.getMessage() == (
+        f"Retrying GET {USER_5} (retry 1 of 3) after 503 Service Unavailable in 2.00s "
+        f"(cid {client.cid})"
+    )
+    assert {k: first.__dict__.get(k) for k in ("attempt", "reason", "wait", "cid")} == {
+        "attempt": 1,
+        "reason": "503 Service Unavailable",
+        "wait": 2.0,
+        "cid": client.cid,
+    }
+    assert second.getMessage() == (
+        f"Retrying GET {USER_5} (retry 2 of 3) after ConnectError: refused in "
+        f"{sleeps[1]:.2f}s (cid {client.cid})"
+    )
+    assert {k: second.__dict__.get(k) for k in ("attempt", "reason", "wait", "cid")} == {
+        "attempt": 2,
+        "reason": "ConnectError: refused",
+        "wait": sleeps[1],
+        "cid": client.cid,
+    }
