@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from keystone_client import NotFoundError
+from keystone_client import ConfigurationError, NotFoundError
 
 from .conftest import BASE, Runner
 from .factories import session_cookies, user
@@ -261,3 +261,47 @@ def test_retry_logged_exactly(
         "wait": sleeps[1],
         "cid": client.cid,
     }
+
+
+def test_relogin_logged_exactly(
+    make_client: Callable[..., Any],
+    run: Runner,
+    api: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="keystone_client")
+    client = make_client(username="ada", password="pw")
+    login = api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1)))
+    api.get(USER_5).mock(
+        side_effect=[httpx.Response(401, json={}), httpx.Response(200, json=user(5))]
+    )
+
+    assert run(client.resources.users.get(5)).id == 5
+
+    (record,) = info_and_debug(caplog)
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == f"Session expired; logging in again (cid {client.cid})"
+    assert login.call_count == 2
+
+
+# -- errors a user reads -----------------------------------------------------------------------
+
+
+def test_unknown_option_named_with_the_class(make_client: Callable[..., Any], run: Runner) -> None:
+    name = "AsyncKeystoneClient" if run.is_async else "KeystoneClient"
+
+    with pytest.raises(TypeError) as info:
+        make_client(urll="x", zeta=1)
+
+    assert str(info.value) == f"{name}() got an unexpected keyword argument 'urll'"
+
+
+def test_login_without_credentials_message(client: Any, run: Runner, api: respx.MockRouter) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        run(client.login(password="pw"))
+
+    assert str(info.value) == (
+        "login() needs a username and password: pass them or set "
+        "KEYSTONE_USERNAME and KEYSTONE_PASSWORD."
+    )
+    assert not api.calls
