@@ -172,13 +172,13 @@ def test_throttle_wait_logged_exactly(
 
 
 class SteppingClock:
-    """A `time` stand-in whose perf_counter advances 12.5 ms per reading."""
+    """A `time` stand-in whose perf_counter advances 12.34 ms per reading."""
 
     def __init__(self) -> None:
         self.now = 100.0
 
     def perf_counter(self) -> float:
-        self.now += 0.0125
+        self.now += 0.01234
         return self.now
 
 
@@ -208,14 +208,14 @@ def test_request_and_response_logged_exactly(
         "url": USER_5,
         "cid": client.cid,
     }
-    assert received.getMessage() == f"Response GET {USER_5} -> 404 in 12.5 ms (cid {client.cid})"
+    assert received.getMessage() == f"Response GET {USER_5} -> 404 in 12.3 ms (cid {client.cid})"
     assert {
         k: received.__dict__.get(k) for k in ("method", "url", "status_code", "elapsed_ms", "cid")
     } == {
         "method": "GET",
         "url": USER_5,
         "status_code": 404,
-        "elapsed_ms": 12.5,
+        "elapsed_ms": 12.3,
         "cid": client.cid,
     }
 
