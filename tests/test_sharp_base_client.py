@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from keystone_client import ConfigurationError, NotFoundError
+from keystone_client.models import Config
 
 from .conftest import BASE, Runner
 from .factories import session_cookies, user
@@ -305,3 +306,32 @@ def test_login_without_credentials_message(client: Any, run: Runner, api: respx.
         "KEYSTONE_USERNAME and KEYSTONE_PASSWORD."
     )
     assert not api.calls
+
+
+# -- config ------------------------------------------------------------------------------------
+
+CONFIG = {
+    "version": "1.2.3",
+    "max_upload_size": 1024,
+    "max_upload_count": 3,
+    "allowed_file_types": ["application/pdf"],
+    "session_age": 60,
+}
+
+
+def test_config_logs_in_then_gets_config(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    client = make_client(username="ada", password="pw")
+    api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1), headers=session_cookies()))
+    route = api.get(BASE + "config/").mock(return_value=httpx.Response(200, json=CONFIG))
+
+    config = run(client.config())
+
+    assert isinstance(config, Config)
+    assert config.model_dump() == CONFIG
+    assert [f"{c.request.method} {c.request.url}" for c in api.calls] == [
+        f"POST {LOGIN}",
+        f"GET {BASE}config/",
+    ]
+    assert "sessionid=sess-1" in route.calls.last.request.headers["Cookie"]
