@@ -3,6 +3,7 @@ and the record logged for a throttle wait."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,12 @@ import httpx
 import pytest
 import respx
 
-from keystone_client import ConfigurationError, NotFoundError
+from keystone_client import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    NotFoundError,
+)
 from keystone_client.models import Config
 
 from .conftest import BASE, Runner
@@ -335,3 +341,70 @@ def test_config_logs_in_then_gets_config(
         f"GET {BASE}config/",
     ]
     assert "sessionid=sess-1" in route.calls.last.request.headers["Cookie"]
+
+
+# -- re-login as the user of an explicit login -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"username": "grace"}, {"username": "grace", "password": "pw-config"}),
+        ({"password": "pw-new"}, {"username": "ada", "password": "pw-new"}),
+    ],
+)
+def test_relogin_repeats_a_partly_explicit_login(
+    kwargs: dict[str, str],
+    expected: dict[str, str],
+    make_client: Callable[..., Any],
+    run: Runner,
+    api: respx.MockRouter,
+) -> None:
+    client = make_client(username="ada", password="pw-config")
+    login = api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1)))
+    api.get(USER_5).mock(
+        side_effect=[httpx.Response(401, json={}), httpx.Response(200, json=user(5))]
+    )
+
+    run(client.login(**kwargs))
+    assert run(client.resources.users.get(5)).id == 5
+
+    assert [json.loads(call.request.content) for call in login.calls] == [expected, expected]
+
+
+# -- connection errors -------------------------------------------------------------------------
+
+
+def test_timeout_after_one_attempt_message(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(USER_5).mock(side_effect=httpx.ReadTimeout("read timed out"))
+
+    with pytest.raises(APITimeoutError) as info:
+        run(make_client(max_retries=0).resources.users.get(5))
+
+    assert str(info.value) == f"GET {USER_5} timed out after 1 attempt (ReadTimeout)"
+
+
+def test_timeout_after_retries_message(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(USER_5).mock(side_effect=httpx.ConnectTimeout("connect timed out"))
+
+    with pytest.raises(APITimeoutError) as info:
+        run(make_client(max_retries=1).resources.users.get(5))
+
+    assert str(info.value) == f"GET {USER_5} timed out after 2 attempts (ConnectTimeout)"
+
+
+@pytest.mark.parametrize(("retries", "tries"), [(0, "1 attempt"), (2, "3 attempts")])
+def test_connection_failure_message(
+    retries: int, tries: str, make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(USER_5).mock(side_effect=httpx.ConnectError("refused"))
+
+    with pytest.raises(APIConnectionError) as info:
+        run(make_client(max_retries=retries).resources.users.get(5))
+
+    assert not isinstance(info.value, APITimeoutError)
+    assert str(info.value) == f"GET {USER_5} failed after {tries}: ConnectError: refused"
