@@ -408,3 +408,34 @@ def test_connection_failure_message(
 
     assert not isinstance(info.value, APITimeoutError)
     assert str(info.value) == f"GET {USER_5} failed after {tries}: ConnectError: refused"
+
+
+# -- request building --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("payload", "sent"), [({}, b"{}"), ([], b"[]"), (0, b"0"), ("", b'""')])
+def test_empty_json_bodies_are_still_sent_as_json(
+    payload: Any, sent: bytes, client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    route = api.post(RAW).mock(return_value=httpx.Response(200, json={}))
+
+    run(client.http_post("raw", json=payload))
+
+    request = route.calls.last.request
+    assert request.content == sent
+    assert request.headers["Content-Type"] == "application/json"
+
+
+def test_safe_request_carries_no_body_headers_referer_or_csrf(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    api.get(RAW).mock(return_value=httpx.Response(200, json={}, headers=session_cookies("tok-S")))
+
+    run(client.http_get("raw"))
+    run(client.http_get("raw"))
+
+    request = api.calls.last.request
+    assert request.content == b""
+    assert "csrftoken=tok-S" in request.headers["Cookie"]
+    for name in ("Content-Type", "Referer", "X-CSRFToken", "Authorization"):
+        assert name not in request.headers
