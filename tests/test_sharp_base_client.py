@@ -3,9 +3,12 @@ and the record logged for a throttle wait."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -15,7 +18,9 @@ import respx
 from keystone_client import (
     APIConnectionError,
     APITimeoutError,
+    AsyncKeystoneClient,
     ConfigurationError,
+    KeystoneClient,
     NotFoundError,
 )
 from keystone_client.models import Config
@@ -439,3 +444,77 @@ def test_safe_request_carries_no_body_headers_referer_or_csrf(
     assert "csrftoken=tok-S" in request.headers["Cookie"]
     for name in ("Content-Type", "Referer", "X-CSRFToken", "Authorization"):
         assert name not in request.headers
+
+
+# -- a 401 met while a login is in flight ------------------------------------------------------
+
+
+def test_401_during_an_async_login_is_not_logged_as_expiry(
+    api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Logged in, the client logs in again; that login's answer comes only once the other
+    # task has started its own login, so the other task's 401 is met while it is in flight.
+    caplog.set_level(logging.INFO, logger="keystone_client")
+    second_login = asyncio.Event()
+    logins = 0
+
+    async def login(request: httpx.Request) -> httpx.Response:
+        nonlocal logins
+        logins += 1
+        if logins == 2:
+            await asyncio.wait_for(second_login.wait(), 10)
+        elif logins == 3:
+            second_login.set()
+        return httpx.Response(200, json=user(1), headers=session_cookies())
+
+    api.post(LOGIN).mock(side_effect=login)
+    api.get(USER_5).mock(
+        side_effect=[httpx.Response(401, json={}), httpx.Response(200, json=user(5))]
+    )
+
+    async def scenario() -> list[Any]:
+        async with AsyncKeystoneClient(url=BASE, username="ada", password="pw") as client:
+            await client.login()
+            return list(await asyncio.gather(client.login(), client.resources.users.get(5)))
+
+    me, found = asyncio.run(scenario())
+
+    assert (me.id, found.id, logins) == (1, 5, 3)
+    assert info_and_debug(caplog) == []
+
+
+def test_401_during_a_login_in_another_thread_is_not_logged_as_expiry(
+    api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="keystone_client")
+    first_login = threading.Event()
+    second_login = threading.Event()
+    logins = 0
+
+    def login(request: httpx.Request) -> httpx.Response:
+        nonlocal logins
+        logins += 1
+        if logins == 2:
+            first_login.set()
+            assert second_login.wait(10)
+        elif logins == 3:
+            second_login.set()
+        return httpx.Response(200, json=user(1), headers=session_cookies())
+
+    api.post(LOGIN).mock(side_effect=login)
+    api.get(USER_5).mock(
+        side_effect=[httpx.Response(401, json={}), httpx.Response(200, json=user(5))]
+    )
+
+    with (
+        KeystoneClient(url=BASE, username="ada", password="pw") as client,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        client.login()
+        explicit = pool.submit(client.login)
+        assert first_login.wait(10)
+        found = client.resources.users.get(5)
+        me = explicit.result(10)
+
+    assert (me.id, found.id, logins) == (1, 5, 3)
+    assert info_and_debug(caplog) == []
