@@ -148,7 +148,7 @@ def test_version_strips_only_whitespace_and_quotes(
 # -- throttle log ------------------------------------------------------------------------------
 
 
-def test_throttle_wait_logged_exactly(
+def test_throttle_waits_logged_exactly(
     make_client: Callable[..., Any],
     run: Runner,
     api: respx.MockRouter,
@@ -160,24 +160,28 @@ def test_throttle_wait_logged_exactly(
     api.get(USER_5).mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "3"}),
+            httpx.Response(429, headers={"Retry-After": "2"}),
             httpx.Response(200, json=user(5)),
         ]
     )
 
     run(client.resources.users.get(5))
 
-    (record,) = [
+    records = [
         r for r in caplog.records if r.name == "keystone_client" and r.levelno == logging.INFO
     ]
-    assert sleeps == [3.0]
-    assert record.getMessage() == (
+    assert sleeps == [3.0, 2.0]
+    assert [r.getMessage() for r in records] == [
         f"Throttled (429): waiting 3.00s before retrying GET {USER_5} "
-        f"(3s of 10s allowed) (cid {client.cid})"
-    )
-    assert record.__dict__["reason"] == "429 Too Many Requests"
-    assert record.__dict__["wait"] == 3.0
-    assert record.__dict__["throttled_for"] == 3.0
-    assert record.__dict__["cid"] == client.cid
+        f"(3s of 10s allowed) (cid {client.cid})",
+        f"Throttled (429): waiting 2.00s before retrying GET {USER_5} "
+        f"(5s of 10s allowed) (cid {client.cid})",
+    ]
+    fields = ("reason", "wait", "throttled_for", "cid")
+    assert [{k: r.__dict__.get(k) for k in fields} for r in records] == [
+        {"reason": "429 Too Many Requests", "wait": 3.0, "throttled_for": 3.0, "cid": client.cid},
+        {"reason": "429 Too Many Requests", "wait": 2.0, "throttled_for": 5.0, "cid": client.cid},
+    ]
 
 
 # -- request, response and retry log records ---------------------------------------------------
@@ -518,3 +522,61 @@ def test_401_during_a_login_in_another_thread_is_not_logged_as_expiry(
 
     assert (me.id, found.id, logins) == (1, 5, 3)
     assert info_and_debug(caplog) == []
+
+
+# -- when the client logs in -------------------------------------------------------------------
+
+
+def sent(api: respx.MockRouter) -> list[str]:
+    return [f"{call.request.method} {call.request.url.path}" for call in api.calls]
+
+
+def test_failed_relogin_makes_the_next_call_log_in_first(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    from keystone_client import AuthenticationError
+
+    client = make_client(username="ada", password="pw")
+    api.post(LOGIN).mock(
+        side_effect=[
+            httpx.Response(200, json=user(1)),
+            httpx.Response(400, json={"non_field_errors": ["Invalid username or password."]}),
+            httpx.Response(200, json=user(1)),
+        ]
+    )
+    api.get(USER_5).mock(
+        side_effect=[httpx.Response(401, json={}), httpx.Response(200, json=user(5))]
+    )
+
+    with pytest.raises(AuthenticationError):
+        run(client.resources.users.get(5))
+    assert run(client.resources.users.get(5)).id == 5
+
+    login, get = "POST /authentication/login/", "GET /users/users/5/"
+    assert sent(api) == [login, get, login, login, get]
+
+
+def test_explicit_login_is_used_until_logout_then_configured_user_again(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    client = make_client(username="ada", password="pw-config")
+    login = api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1)))
+    api.post(LOGOUT).mock(return_value=httpx.Response(200))
+    api.get(USER_5).mock(return_value=httpx.Response(200, json=user(5)))
+
+    run(client.login("grace", "pw-grace"))
+    run(client.resources.users.get(5))
+    run(client.logout())
+    run(client.resources.users.get(5))
+
+    assert sent(api) == [
+        "POST /authentication/login/",
+        "GET /users/users/5/",
+        "POST /authentication/logout/",
+        "POST /authentication/login/",
+        "GET /users/users/5/",
+    ]
+    assert [json.loads(call.request.content)["username"] for call in login.calls] == [
+        "grace",
+        "ada",
+    ]
