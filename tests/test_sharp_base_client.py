@@ -580,3 +580,32 @@ def test_explicit_login_is_used_until_logout_then_configured_user_again(
         "grace",
         "ada",
     ]
+
+
+# -- refused logins ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_login_refused_with_401_or_403_is_authentication_error(
+    status: int, client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    from keystone_client import AuthenticationError
+
+    detail = "CSRF Failed: Origin checking failed."
+    api.post(LOGIN).mock(return_value=httpx.Response(status, json={"detail": detail}))
+
+    with pytest.raises(AuthenticationError) as info:
+        run(client.login("ada", "pw"))
+
+    assert type(info.value) is AuthenticationError
+    assert info.value.status_code == status
+    assert info.value.detail == detail
+
+
+def test_login_answered_404_is_not_found(client: Any, run: Runner, api: respx.MockRouter) -> None:
+    api.post(LOGIN).mock(return_value=httpx.Response(404, json={"detail": "Not found."}))
+
+    with pytest.raises(NotFoundError) as info:
+        run(client.login("ada", "pw"))
+
+    assert info.value.status_code == 404
