@@ -609,3 +609,27 @@ def test_login_answered_404_is_not_found(client: Any, run: Runner, api: respx.Mo
         run(client.login("ada", "pw"))
 
     assert info.value.status_code == 404
+
+
+def test_a_401_after_the_relogin_is_raised_not_retried(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    from keystone_client import AuthenticationError
+
+    client = make_client(username="ada", password="pw")
+    login = api.post(LOGIN).mock(return_value=httpx.Response(200, json=user(1)))
+    api.get(USER_5).mock(
+        side_effect=[
+            httpx.Response(401, json={"detail": "expired"}),
+            httpx.Response(401, json={"detail": "still expired"}),
+            httpx.Response(200, json=user(5)),  # never asked for
+        ]
+    )
+
+    with pytest.raises(AuthenticationError) as info:
+        run(client.resources.users.get(5))
+
+    assert info.value.detail == "still expired"
+    assert login.call_count == 2
+    assert sent(api)[-1] == "GET /users/users/5/"
+    assert len(api.calls) == 4
