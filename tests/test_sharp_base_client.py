@@ -23,7 +23,7 @@ from keystone_client import (
     KeystoneClient,
     NotFoundError,
 )
-from keystone_client.models import Config
+from keystone_client.models import Config, Health
 
 from .conftest import BASE, Runner
 from .factories import session_cookies, user
@@ -633,3 +633,42 @@ def test_a_401_after_the_relogin_is_raised_not_retried(
     assert login.call_count == 2
     assert sent(api)[-1] == "GET /users/users/5/"
     assert len(api.calls) == 4
+
+
+# -- health and version need no session --------------------------------------------------------
+
+
+def test_health_gets_health_json_without_logging_in(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    client = make_client(username="ada", password="pw")
+    api.get(BASE + "health/json/").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {"check": "Database", "healthy": True, "error": None, "time_taken": 0.01},
+                    {"check": "Redis", "healthy": False, "error": "down", "time_taken": 0.02},
+                ]
+            },
+        )
+    )
+
+    health = run(client.health())
+
+    assert isinstance(health, Health)
+    assert [(c.check, c.healthy, c.error) for c in health.checks] == [
+        ("Database", True, None),
+        ("Redis", False, "down"),
+    ]
+    assert sent(api) == ["GET /health/json/"]
+
+
+def test_version_gets_version_without_logging_in(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    client = make_client(username="ada", password="pw")
+    api.get(BASE + "version/").mock(return_value=httpx.Response(200, text='"4.5.6"'))
+
+    assert run(client.version()) == "4.5.6"
+    assert sent(api) == ["GET /version/"]
