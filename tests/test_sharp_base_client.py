@@ -672,3 +672,16 @@ def test_version_gets_version_without_logging_in(
 
     assert run(client.version()) == "4.5.6"
     assert sent(api) == ["GET /version/"]
+
+
+def test_login_on_a_token_client_with_a_stray_username_is_configuration_error(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    # With a token, a username alone is allowed (and unused): login() still needs a password.
+    client = make_client(token="tk-1", username="ada")
+
+    with pytest.raises(ConfigurationError) as info:
+        run(client.login())
+
+    assert "KEYSTONE_PASSWORD" in str(info.value)
+    assert not api.calls
