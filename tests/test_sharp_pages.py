@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import httpx
@@ -9,6 +10,9 @@ import pytest
 import respx
 
 from keystone_client import RecordPage
+from keystone_client._pagination import Pager
+from keystone_client._query_state import QueryState
+from keystone_client.models import KeystoneModel, Page
 
 from . import factories as f
 from .conftest import BASE, Runner
@@ -97,3 +101,92 @@ def test_each_page_advances_the_paging(
     assert [ids_of(p.records) for p in pages] == expected
     assert [p.number for p in pages] == [1, 2, 3]
     assert len(fake.requests) == 3
+
+
+# -- offset paging: the drift estimate ----------------------------------------------------------
+
+
+def offsets(fake: FakeCollection) -> list[int]:
+    return [int(r.get("_offset", 0)) for r in fake.requests]
+
+
+def test_after_an_overshoot_one_page_of_drift_is_not_yet_a_trend(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    """The re-asked page starts the estimate afresh at no drift: one more drifting page
+    alone does not shift the next request."""
+    made = itertools.count(1000)
+
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n <= 3:
+            collection.records[:0] = feed([next(made), next(made)])[::-1]
+        elif n == 5:
+            collection.records[:0] = feed([next(made)])
+
+    fake = FakeCollection(feed(range(40, 0, -1)), after=churn)
+    api.get(FEED).mock(side_effect=Capped(fake, cap=30))
+    client = make_client(page_size=5)
+    got = ids_of(run.all(client.resources.feed.all()))
+    assert got == [f"r{i}" for i in range(40, 0, -1)]
+    # 23 assumed a drift of 2 and overshot: asked again at 21, where the anchor turned up
+    # one place down. That drift alone is not assumed: the next page starts at the anchor.
+    assert offsets(fake)[:7] == [0, 4, 9, 16, 23, 21, 26]
+
+
+def test_the_drift_is_measured_at_the_anchor_not_at_a_record_that_moved_past_it(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    """A record already read was renamed to sort after the anchor: the anchor's own place
+    tells the drift (none), so the next pages still start at their anchors."""
+
+    def churn(n: int, collection: FakeCollection) -> None:
+        if n == 1:
+            collection.records.append(f.grant(50, title="Grant 0000"))
+            collection.records[0]["title"] = "Grant 0003a"
+        elif n == 2:
+            collection.records.append(f.grant(51, title="Grant 0000a"))
+
+    fake = FakeCollection(grants(range(1, 13)), after=churn)
+    api.get(GRANTS).mock(side_effect=Capped(fake, cap=20))
+    client = make_client(page_size=3)
+    got = ids_of(run.all(client.resources.grants.order_by("title")))
+    assert got == list(range(1, 13))
+    assert [(r["_limit"], int(r.get("_offset", 0))) for r in fake.requests] == [
+        ("3", 0),
+        ("4", 2),  # [3, 1, 4, 5]: the anchor 3 where it stood, 1 moved past it
+        ("4", 5),  # [4, 5, 6, 7]: the anchor 5 one place down (51 inserted)
+        ("4", 8),  # drifts 0 and 1: none assumed
+        ("4", 11),
+    ]
+
+
+# -- records without an id -----------------------------------------------------------------
+
+
+class Line(KeystoneModel):
+    """A record with no id, which offset paging cannot recognise on a later page."""
+
+    text: str
+
+
+def lines(*texts: str, more: bool = True) -> Page[Line]:
+    return Page[Line](
+        count=9,
+        next="http://keystone.test/more" if more else None,
+        previous=None,
+        results=[Line(text=t) for t in texts],
+    )
+
+
+def test_records_without_an_id_are_paged_plainly_past_the_last_one() -> None:
+    pager: Pager[Line] = Pager.for_query(QueryState(order="text"), 2, None, False)
+    assert pager.next_params() == {"_order": "text", "_limit": "2"}
+    assert [r.text for r in pager.feed(lines("a", "b"))] == ["a", "b"]
+    # No anchor can be found again: the next page starts right after the last record.
+    assert pager.next_params() == {"_order": "text", "_limit": "3", "_offset": "2"}
+    assert [r.text for r in pager.feed(lines("c", "d", "e"))] == ["c", "d", "e"]
+    assert pager.next_params() == {"_order": "text", "_limit": "3", "_offset": "5"}
+    assert [r.text for r in pager.feed(lines("f", more=False))] == ["f"]
+    assert pager.done
+    assert pager.next_params() is None
+    assert pager.fetched == 6
