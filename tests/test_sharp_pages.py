@@ -1,8 +1,9 @@
-"""``query.pages()`` at its edges: the last record of a slice, a lagging count, runaway paging."""
+"""Pages and listings at their edges: slice ends, lagging counts, drift, runaway paging, cuts."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -10,9 +11,10 @@ import pytest
 import respx
 
 from keystone_client import RecordPage
-from keystone_client._pagination import Pager
+from keystone_client._concurrency import Concurrency
+from keystone_client._pagination import Listing, Pager, PageRequest
 from keystone_client._query_state import QueryState
-from keystone_client.models import KeystoneModel, Page
+from keystone_client.models import Grant, KeystoneModel, Page
 
 from . import factories as f
 from .conftest import BASE, Runner
@@ -190,3 +192,143 @@ def test_records_without_an_id_are_paged_plainly_past_the_last_one() -> None:
     assert pager.done
     assert pager.next_params() is None
     assert pager.fetched == 6
+
+
+# -- the listing's plan: where slices are cut ------------------------------------------------
+
+
+class Table:
+    """Answers page requests from a list of ids: id bounds, ``_order``, ``_offset``, ``_limit``."""
+
+    TESTS: dict[str, Callable[[int, int], bool]] = {
+        "id__gt": lambda a, b: a > b,
+        "id__gte": lambda a, b: a >= b,
+        "id__lt": lambda a, b: a < b,
+        "id__lte": lambda a, b: a <= b,
+    }
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+        self.asked: list[dict[str, str]] = []
+
+    def page(self, params: dict[str, str]) -> Page[Grant]:
+        self.asked.append(params)
+        bounds = [(self.TESTS[k], int(v)) for k, v in params.items() if k in self.TESTS]
+        found = sorted(
+            (i for i in self.ids if all(test(i, v) for test, v in bounds)),
+            reverse=params["_order"] == "-id",
+        )
+        offset = int(params.get("_offset", 0))
+        results = found[offset : offset + int(params["_limit"])]
+        more = offset + len(results) < len(found)
+        body = f.page([f.grant(i) for i in results], count=len(found), next="n" if more else None)
+        return Page[Grant].model_validate(body)
+
+
+def fetch_never(params: dict[str, str]) -> Any:
+    raise AssertionError("the planner sends nothing itself")
+    yield  # a flow: created by the planner, run only by a runner
+
+
+def plan_for(keyset: str, fixed: int | None, state: QueryState | None = None) -> Listing[Grant]:
+    pager: Pager[Grant] = Pager(state=state or QueryState(), page_size=10, keyset=keyset)
+    clock = itertools.count()
+    return Listing(pager, fetch_never, Concurrency(fixed), clock=lambda: float(next(clock)))
+
+
+def drive(plan: Listing[Grant], table: Table) -> None:
+    """Answer the listing's requests, oldest first, until it is done."""
+    pending: list[PageRequest[Grant]] = []
+    while True:
+        pending += plan.start()
+        if not pending:
+            assert plan.done
+            return
+        request = pending.pop(0)
+        plan.finish(request, table.page(request.params))
+
+
+def cuts(plan: Listing[Grant]) -> list[dict[str, int]]:
+    return [dict(s.pager.bounds) for s in plan.slices]
+
+
+def test_dense_ids_are_cut_after_a_whole_number_of_pages() -> None:
+    table = Table(list(range(1, 61)))
+    plan = plan_for("id", 2)
+    drive(plan, table)
+    assert [g.id for g in plan.records()] == list(range(1, 61))
+    # 50 records follow the first page: two pages stay with it, the rest is a new slice.
+    assert table.asked == [
+        {"_limit": "10", "_order": "id"},
+        {"_limit": "10", "_order": "id", "id__lte": "30", "id__gt": "10"},
+        {"_limit": "10", "_order": "id", "id__gt": "30"},
+        {"_limit": "10", "_order": "id", "id__lte": "30", "id__gt": "20"},
+        {"_limit": "10", "_order": "id", "id__gt": "40"},
+        {"_limit": "10", "_order": "id", "id__gt": "50"},
+    ]
+    assert cuts(plan) == [{"id__lte": 30}, {"id__gt": 30}]
+    assert [len(s.records) for s in plan.slices] == [30, 30]
+
+
+def test_descending_ids_are_cut_below_the_cursor() -> None:
+    table = Table(list(range(1, 61)))
+    plan = plan_for("-id", 2)
+    drive(plan, table)
+    assert [g.id for g in plan.records()] == list(range(60, 0, -1))
+    assert table.asked == [
+        {"_limit": "10", "_order": "-id"},
+        {"_limit": "10", "_order": "-id", "id__gte": "31", "id__lt": "51"},
+        {"_limit": "10", "_order": "-id", "id__lt": "31"},
+        {"_limit": "10", "_order": "-id", "id__gte": "31", "id__lt": "41"},
+        {"_limit": "10", "_order": "-id", "id__lt": "21"},
+        {"_limit": "10", "_order": "-id", "id__lt": "11"},
+    ]
+    assert cuts(plan) == [{"id__gte": 31}, {"id__lt": 31}]
+
+
+def test_a_cut_slice_is_cut_again_within_its_own_end_and_sparse_ids_reach_further() -> None:
+    ids = [*range(1, 31), *range(100, 400, 10)]
+    table = Table(ids)
+    plan = plan_for("id", 3)
+    drive(plan, table)
+    assert [g.id for g in plan.records()] == ids
+    assert table.asked == [
+        {"_limit": "10", "_order": "id"},
+        {"_limit": "10", "_order": "id", "id__lte": "20", "id__gt": "10"},
+        {"_limit": "10", "_order": "id", "id__gt": "20", "id__lte": "30"},
+        {"_limit": "10", "_order": "id", "id__gt": "30"},
+        # Ten ids per record on that page: two pages reach 200 ids further.
+        {"_limit": "10", "_order": "id", "id__gt": "190", "id__lte": "290"},
+        {"_limit": "10", "_order": "id", "id__gt": "290"},
+    ]
+    assert cuts(plan) == [
+        {"id__lte": 20},
+        {"id__gt": 20, "id__lte": 30},
+        {"id__gt": 30, "id__lte": 290},
+        {"id__gt": 290},
+    ]
+    assert [s.density for s in plan.slices] == [1.0, 1.0, 10.0, 10.0]
+
+
+def test_a_listing_from_an_offset_counts_only_what_follows_its_first_page() -> None:
+    table = Table(list(range(1, 61)))
+    plan = plan_for("id", 2, QueryState(offset=20))
+    drive(plan, table)
+    assert [g.id for g in plan.records()] == list(range(21, 61))
+    # 60 counted, 20 skipped, 10 read: 30 follow, so one page stays with the first slice.
+    assert table.asked == [
+        {"_limit": "10", "_order": "id", "_offset": "20"},
+        {"_limit": "10", "_order": "id", "id__lte": "40", "id__gt": "30"},
+        {"_limit": "10", "_order": "id", "id__gt": "40"},
+        {"_limit": "10", "_order": "id", "id__gt": "50"},
+    ]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_page_retried_after_overload_halves_the_limit(status: int) -> None:
+    plan = plan_for("id", None)
+    plan.concurrency.limit = 6
+    (request,) = plan.start()
+    request.statuses += [status, 200]
+    plan.finish(request, Table(list(range(1, 100))).page(request.params))
+    assert plan.limit == 3
