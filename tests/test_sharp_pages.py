@@ -207,8 +207,9 @@ class Table:
         "id__lte": lambda a, b: a <= b,
     }
 
-    def __init__(self, ids: list[int]) -> None:
+    def __init__(self, ids: list[int], cap: int | None = None) -> None:
         self.ids = ids
+        self.cap = cap  # the most records the server serves a page, whatever ``_limit`` says
         self.asked: list[dict[str, str]] = []
 
     def page(self, params: dict[str, str]) -> Page[Grant]:
@@ -219,7 +220,8 @@ class Table:
             reverse=params["_order"] == "-id",
         )
         offset = int(params.get("_offset", 0))
-        results = found[offset : offset + int(params["_limit"])]
+        limit = min(int(params["_limit"]), self.cap or len(found) + 1)
+        results = found[offset : offset + limit]
         more = offset + len(results) < len(found)
         body = f.page([f.grant(i) for i in results], count=len(found), next="n" if more else None)
         return Page[Grant].model_validate(body)
@@ -230,8 +232,10 @@ def fetch_never(params: dict[str, str]) -> Any:
     yield  # a flow: created by the planner, run only by a runner
 
 
-def plan_for(keyset: str, fixed: int | None, state: QueryState | None = None) -> Listing[Grant]:
-    pager: Pager[Grant] = Pager(state=state or QueryState(), page_size=10, keyset=keyset)
+def plan_for(
+    keyset: str, fixed: int | None, state: QueryState | None = None, page_size: int = 10
+) -> Listing[Grant]:
+    pager: Pager[Grant] = Pager(state=state or QueryState(), page_size=page_size, keyset=keyset)
     clock = itertools.count()
     return Listing(pager, fetch_never, Concurrency(fixed), clock=lambda: float(next(clock)))
 
@@ -332,3 +336,30 @@ def test_a_page_retried_after_overload_halves_the_limit(status: int) -> None:
     request.statuses += [status, 200]
     plan.finish(request, Table(list(range(1, 100))).page(request.params))
     assert plan.limit == 3
+
+
+def test_two_records_a_page_already_measure_how_sparse_the_ids_are() -> None:
+    ids = list(range(1, 1000, 10))
+    table = Table(ids, cap=2)
+    plan = plan_for("id", 2)
+    drive(plan, table)
+    assert [g.id for g in plan.records()] == ids
+    # [1, 11]: ten ids per record; 98 follow, so four pages of ten records reach 400 ids on.
+    assert table.asked[:3] == [
+        {"_limit": "10", "_order": "id"},
+        {"_limit": "10", "_order": "id", "id__lte": "411", "id__gt": "11"},
+        {"_limit": "10", "_order": "id", "id__gt": "411"},
+    ]
+
+
+def test_one_record_a_page_is_still_cut_one_id_on() -> None:
+    table = Table([1, 2, 3])
+    plan = plan_for("id", 2, page_size=1)
+    drive(plan, table)
+    assert [g.id for g in plan.records()] == [1, 2, 3]
+    assert table.asked == [
+        {"_limit": "1", "_order": "id"},
+        {"_limit": "1", "_order": "id", "id__lte": "2", "id__gt": "1"},
+        {"_limit": "1", "_order": "id", "id__gt": "2"},
+    ]
+    assert cuts(plan) == [{"id__lte": 2}, {"id__gt": 2}]
