@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from keystone_client import RecordPage
-from keystone_client._concurrency import Concurrency
+from keystone_client._concurrency import HIGHEST, Concurrency
 from keystone_client._pagination import Listing, Pager, PageRequest
 from keystone_client._query_state import QueryState
 from keystone_client.models import Grant, KeystoneModel, Page
@@ -363,3 +363,38 @@ def test_one_record_a_page_is_still_cut_one_id_on() -> None:
         {"_limit": "1", "_order": "id", "id__gt": "2"},
     ]
     assert cuts(plan) == [{"id__lte": 2}, {"id__gt": 2}]
+
+
+def test_a_limit_grows_while_more_requests_bring_more_records_a_second() -> None:
+    """Each page comes back 1/limit seconds after the one before: throughput rises with
+    every request added, so the listing keeps adding one up to the ceiling."""
+    now = [100.0]
+    table = Table(list(range(1, 3001)))
+    pager: Pager[Grant] = Pager(state=QueryState(), page_size=10, keyset="id")
+    plan = Listing(pager, fetch_never, Concurrency(None), clock=lambda: now[0])
+    pending: list[PageRequest[Grant]] = []
+    limits: list[int] = []
+    most = 0
+    while True:
+        pending += plan.start()
+        most = max(most, len(pending))
+        if not pending:
+            break
+        request = pending.pop(0)
+        now[0] += 1.0 / plan.limit
+        plan.finish(request, table.page(request.params))
+        limits.append(plan.limit)
+    assert [g.id for g in plan.records()] == list(range(1, 3001))
+    assert limits[:10] == [2, 2, 3, 3, 3, 4, 4, 4, 4, 5]
+    assert limits == sorted(limits) and limits[-1] == HIGHEST
+    assert most == HIGHEST
+
+
+def test_a_limited_listing_is_done_once_its_limit_is_read() -> None:
+    table = Table(list(range(1, 201)))
+    plan = plan_for("id", 4, QueryState(limit=35))
+    drive(plan, table)  # asserts that the listing says it is done
+    assert [g.id for g in plan.records()] == list(range(1, 36))
+    assert [r["_limit"] for r in table.asked] == ["10", "10", "10", "5"]
+    assert plan.slices[0].pager.done
+    assert not plan.slices[0].working
