@@ -398,3 +398,38 @@ def test_a_limited_listing_is_done_once_its_limit_is_read() -> None:
     assert [r["_limit"] for r in table.asked] == ["10", "10", "10", "5"]
     assert plan.slices[0].pager.done
     assert not plan.slices[0].working
+
+
+def test_pages_answered_together_cut_the_slices_with_the_most_left_first() -> None:
+    table = Table(list(range(1, 151)))
+    plan = plan_for("id", 4)
+    rounds: list[list[dict[str, str]]] = []
+    while pending := plan.start():
+        rounds.append([{k: v for k, v in r.params.items() if k.startswith("id")} for r in pending])
+        for request in pending:
+            plan.finish(request, table.page(request.params))
+    assert plan.done
+    assert [g.id for g in plan.records()] == list(range(1, 151))
+    assert rounds[1:3] == [
+        [
+            {"id__lte": "20", "id__gt": "10"},
+            {"id__gt": "20", "id__lte": "40"},
+            {"id__gt": "40", "id__lte": "80"},
+            {"id__gt": "80"},
+        ],
+        # (10, 20] is done: of the idle slices (80, ...) has the most left (60), so it is cut.
+        [
+            {"id__gt": "30", "id__lte": "40"},
+            {"id__gt": "50", "id__lte": "80"},
+            {"id__gt": "90", "id__lte": "120"},
+            {"id__gt": "120"},
+        ],
+    ]
+    assert cuts(plan) == [
+        {"id__lte": 20},
+        {"id__gt": 20, "id__lte": 40},
+        {"id__gt": 40, "id__lte": 70},
+        {"id__gt": 70, "id__lte": 80},
+        {"id__gt": 80, "id__lte": 120},
+        {"id__gt": 120},
+    ]
