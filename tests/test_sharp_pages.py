@@ -433,3 +433,20 @@ def test_pages_answered_together_cut_the_slices_with_the_most_left_first() -> No
         {"id__gt": 80, "id__lte": 120},
         {"id__gt": 120},
     ]
+
+
+def test_a_cut_never_reaches_past_half_of_what_is_left_of_its_slice() -> None:
+    ids = [*range(20, 201, 20), *range(208, 281, 8), *range(290, 391, 10), *range(410, 451, 10)]
+    table = Table(ids)
+    plan = plan_for("id", 4)
+    drive(plan, table)
+    assert [g.id for g in plan.records()] == ids
+    # (200, 400] read up to 280 at eight ids a record: a page reaches 80 ids on, but eleven
+    # records are left in 120 ids, so the cut is halfway, at 340.
+    assert [{k: v for k, v in p.items() if k.startswith("id")} for p in table.asked] == [
+        {},
+        {"id__lte": "400", "id__gt": "200"},
+        {"id__gt": "400"},
+        {"id__lte": "340", "id__gt": "280"},
+        {"id__gt": "340", "id__lte": "400"},
+    ]
