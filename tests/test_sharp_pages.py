@@ -12,7 +12,7 @@ import respx
 
 from keystone_client import RecordPage
 from keystone_client._concurrency import HIGHEST, Concurrency
-from keystone_client._pagination import Listing, Pager, PageRequest
+from keystone_client._pagination import Listing, ListingCancelled, Pager, PageRequest
 from keystone_client._query_state import QueryState
 from keystone_client.models import Grant, KeystoneModel, Page
 
@@ -450,3 +450,63 @@ def test_a_cut_never_reaches_past_half_of_what_is_left_of_its_slice() -> None:
         {"id__lte": "340", "id__gt": "280"},
         {"id__gt": "340", "id__lte": "400"},
     ]
+
+
+def test_a_new_slice_keeps_the_density_measured_before_it_was_cut_off() -> None:
+    """After the first page the server serves one record a page, so no slice measures
+    its ids again: each cut reaches as far as the ten ids a record first seen."""
+    ids = list(range(10, 1000, 10))
+    table = Table(ids)
+    plan = plan_for("id", 3)
+    pending: list[PageRequest[Grant]] = []
+    while True:
+        pending += plan.start()
+        if not pending:
+            break
+        request = pending.pop(0)
+        plan.finish(request, table.page(request.params))
+        table.cap = 1
+    assert [g.id for g in plan.records()] == ids
+    assert cuts(plan) == [
+        {"id__lte": 300},
+        {"id__gt": 300, "id__lte": 500},
+        {"id__gt": 500, "id__lte": 800},
+        {"id__gt": 800, "id__lte": 910},
+        {"id__gt": 910},
+    ]
+    assert [s.density for s in plan.slices] == [10.0] * 5
+
+
+def test_a_lowered_limit_starts_no_more_than_it_allows() -> None:
+    table = Table(list(range(1, 201)))
+    plan = plan_for("id", 4)
+    (first,) = plan.start()
+    plan.finish(first, table.page(first.params))
+    started = plan.start()
+    assert len(started) == 4
+    for request in started:
+        plan.finish(request, table.page(request.params))
+    plan.concurrency.limit = 2  # as an overloaded server would make it
+    again = plan.start()
+    # The first two slices with pages left; the others wait for a request to come back.
+    assert [{k: v for k, v in r.params.items() if k.startswith("id")} for r in again] == [
+        {"id__lte": "30", "id__gt": "20"},
+        {"id__gt": "40", "id__lte": "50"},
+    ]
+    assert len(again) == 2
+    assert sum(s.busy for s in plan.slices) == 2
+
+
+def test_a_cancelled_listing_says_so_in_its_page_requests() -> None:
+    def fetch(params: dict[str, str]) -> Any:
+        yield "request"
+        yield "request"
+
+    pager: Pager[Grant] = Pager(state=QueryState(), page_size=10, keyset="id")
+    plan = Listing(pager, fetch, Concurrency(2))
+    (request,) = plan.start()
+    assert request.flow.send(None) == "request"
+    plan.cancel()
+    with pytest.raises(ListingCancelled) as caught:
+        request.flow.send(None)
+    assert str(caught.value) == "the listing this page belongs to has stopped"
