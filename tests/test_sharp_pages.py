@@ -213,6 +213,8 @@ class Table:
         self.asked: list[dict[str, str]] = []
 
     def page(self, params: dict[str, str]) -> Page[Grant]:
+        if len(self.asked) >= 1000:
+            raise TooManyRequests("more than 1000 requests")
         self.asked.append(params)
         bounds = [(self.TESTS[k], int(v)) for k, v in params.items() if k in self.TESTS]
         found = sorted(
@@ -510,3 +512,31 @@ def test_a_cancelled_listing_says_so_in_its_page_requests() -> None:
     with pytest.raises(ListingCancelled) as caught:
         request.flow.send(None)
     assert str(caught.value) == "the listing this page belongs to has stopped"
+
+
+@pytest.mark.parametrize("order", ["feed", "title"])
+def test_a_head_growing_by_more_than_a_page_per_request_is_read_once_each(
+    make_client: Any, run: Runner, api: respx.MockRouter, order: str
+) -> None:
+    """Seven records are added ahead of the cursor on every request, more than a page:
+    the anchor is carried past the next page, which holds only records already read."""
+    made = itertools.count(1000)
+
+    def grow(n: int, collection: FakeCollection) -> None:
+        if order == "feed":
+            collection.records[:0] = feed(next(made) for _ in range(7))[::-1]
+        else:
+            collection.records += [f.grant(next(made), title=f"A {n:04d}") for _ in range(7)]
+
+    if order == "feed":
+        fake = FakeCollection(feed(range(40, 0, -1)), after=grow)
+        query = make_client(page_size=5).resources.feed.all()
+        expected: list[Any] = [f"r{i}" for i in range(40, 0, -1)]
+    else:
+        fake = FakeCollection(grants(range(1, 41)), after=grow)
+        query = make_client(page_size=5).resources.grants.order_by("title")
+        expected = list(range(1, 41))
+    api.route(path__in=["/logs/feed/", "/research/grants/"]).mock(side_effect=Capped(fake, cap=40))
+    assert ids_of(run.all(query)) == expected
+    # Once two pages have shown the drift, each request starts 12 on: 5 read, 7 inserted.
+    assert offsets(fake) == [0, 4, 9, 19, 29, 41, 53, 65, 77, 89, 101, 113]
