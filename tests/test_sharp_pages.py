@@ -497,6 +497,11 @@ def test_a_lowered_limit_starts_no_more_than_it_allows() -> None:
     ]
     assert len(again) == 2
     assert sum(s.busy for s in plan.slices) == 2
+    for request in again:
+        plan.finish(request, table.page(request.params))
+    # The first slice is read to its end, the listing is not.
+    assert not plan.slices[0].working
+    assert not plan.done
 
 
 def test_a_cancelled_listing_says_so_in_its_page_requests() -> None:
