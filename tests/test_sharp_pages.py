@@ -49,6 +49,8 @@ def summary(pages: list[RecordPage[Any]]) -> list[tuple[int, list[Any], int, boo
 def test_a_page_leaving_one_record_of_the_slice_says_more_follow(
     make_client: Any, run: Runner, api: respx.MockRouter, order: str
 ) -> None:
+    first: list[Any]
+    last: list[Any]
     if order == "id":
         fake = FakeCollection(grants(range(1, 21)))
         api.get(GRANTS).mock(side_effect=Capped(fake, cap=5))
