@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import keystone_client
 
 PACKAGE = str(Path(keystone_client.__file__).parent)
@@ -82,6 +84,19 @@ def test_an_unknown_name_is_an_attribute_error_naming_it() -> None:
         "    result = [str(exc), 'NoSuchThing' in vars(k)]\n"
     )
     assert result == ["module 'keystone_client' has no attribute 'NoSuchThing'", False]
+
+
+@pytest.mark.parametrize("name", ["NoSuchThing", "field_errors", "httpx"])
+def test_a_name_that_is_not_public_is_an_attribute_error_in_this_interpreter(name: str) -> None:
+    # Nothing is cached for a name that is not public, so this interpreter sees what a fresh
+    # one does; ``field_errors`` and ``httpx`` are names of ``errors`` that the root must not
+    # lend out.
+    with pytest.raises(AttributeError) as caught:
+        getattr(keystone_client, name)
+
+    assert str(caught.value) == f"module 'keystone_client' has no attribute {name!r}"
+    assert name not in vars(keystone_client)
+    assert not hasattr(keystone_client, name)
 
 
 def test_importing_the_root_loads_no_public_module_before_it_is_used() -> None:
