@@ -6,15 +6,69 @@ sent to ``POST batch/``, the batch managers and the batch block itself.
 
 from __future__ import annotations
 
+import inspect
+import json
+import logging
 import typing
+from collections.abc import Callable
+from typing import Any
 
+import httpx
 import pytest
+import respx
 from pydantic import AliasChoices, Field
 
 from keystone_client import AsyncKeystoneClient, KeystoneClient, Placeholder
 from keystone_client.models import Grant, KeystoneModel
 
+from . import factories as f
+from .conftest import BASE, Runner
+
 AnyClient = KeystoneClient | AsyncKeystoneClient
+
+BATCH_URL = f"{BASE}batch/"
+
+
+def in_batch(
+    run: Runner, client: AnyClient, record: Callable[[Any], object], **options: Any
+) -> Any:
+    """Open ``client.batch(**options)``, call ``record(batch)`` in the block, return the batch."""
+    if run.is_async:
+        assert isinstance(client, AsyncKeystoneClient)
+
+        async def go() -> Any:
+            async with client.batch(**options) as batch:
+                returned = record(batch)
+                if inspect.isawaitable(returned):
+                    await returned
+            return batch
+
+        return run(go())
+    assert isinstance(client, KeystoneClient)
+    with client.batch(**options) as batch:
+        record(batch)
+    return batch
+
+
+def step(index: int, method: str, path: str, body: Any, *, status: int = 200) -> dict[str, Any]:
+    """One entry of a successful batch response."""
+    return {
+        "ref": f"a{index}",
+        "index": index,
+        "method": method,
+        "path": path,
+        "status": status,
+        "body": body,
+    }
+
+
+def ok(*steps: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(200, json={"results": list(steps)})
+
+
+def sent(route: respx.Route) -> Any:
+    """The JSON body of the last request to ``route``."""
+    return json.loads(route.calls.last.request.content)
 
 
 # -- placeholders ----------------------------------------------------------------------------------
@@ -117,3 +171,81 @@ def test_underscore_names_are_no_references(client: AnyClient, name: str) -> Non
             getattr(placeholder, name)
         assert caught.value.args == (name,)
         assert not hasattr(placeholder, name)
+
+
+# -- results of a job ------------------------------------------------------------------------------
+
+
+def test_a_record_body_of_a_raw_action_without_resource_has_no_model(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    api.post(BATCH_URL).mock(return_value=ok(step(1, "GET", "/somewhere/7/", {"id": 7})))
+    batch = in_batch(run, client, lambda b: b.add("GET", "somewhere/7"))
+    [result] = batch.results
+    assert (result.index, result.path, result.status, result.body) == (
+        1,
+        "/somewhere/7/",
+        200,
+        {"id": 7},
+    )
+    assert result.model is None
+
+
+@pytest.mark.parametrize("status", [299, 200])
+def test_only_a_2xx_step_is_parsed_into_a_model(
+    run: Runner, client: AnyClient, api: respx.MockRouter, status: int
+) -> None:
+    api.post(BATCH_URL).mock(
+        return_value=ok(step(1, "GET", "/research/grants/5/", f.grant(5), status=status))
+    )
+    batch = in_batch(run, client, lambda b: b.grants.get(5))
+    assert isinstance(batch.results[0].model, Grant)
+    assert batch.results[0].model.id == 5
+
+
+@pytest.mark.parametrize("status", [300, 301, 199])
+def test_a_step_outside_2xx_has_no_model(
+    run: Runner, client: AnyClient, api: respx.MockRouter, status: int
+) -> None:
+    api.post(BATCH_URL).mock(
+        return_value=ok(step(1, "GET", "/research/grants/5/", f.grant(5), status=status))
+    )
+    batch = in_batch(run, client, lambda b: b.grants.get(5))
+    [result] = batch.results
+    assert result.status == status
+    assert result.body == f.grant(5)
+    assert result.model is None
+
+
+def test_a_body_that_is_not_the_record_logs_a_warning_and_has_no_model(
+    run: Runner, client: AnyClient, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = f.grant(5, amount="lots", start_date="never")  # two errors: the first is told
+    api.post(BATCH_URL).mock(return_value=ok(step(1, "PATCH", "/research/grants/5/", body)))
+    with caplog.at_level(logging.WARNING, logger="keystone_client"):
+        batch = in_batch(run, client, lambda b: b.grants.update(5, title="x"))
+    assert batch.results[0].model is None
+    assert batch.results[0].body == body
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "Batch step 1 (PATCH /research/grants/5/): body is not a Grant: "
+        "Input should be a valid decimal"
+    ]
+
+
+def test_steps_the_client_did_not_record_have_no_model(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    # A server answering with more steps than were sent: those extra steps are kept
+    # as they are, without a model and without failing the batch.
+    api.post(BATCH_URL).mock(
+        return_value=ok(
+            step(1, "GET", "/research/grants/5/", f.grant(5)),
+            step(2, "GET", "/research/grants/6/", f.grant(6)),
+            step(0, "GET", "/research/grants/7/", f.grant(7)),
+        )
+    )
+    batch = in_batch(run, client, lambda b: b.grants.get(5))
+    assert [(r.index, r.body["id"]) for r in batch.results] == [(1, 5), (2, 6), (0, 7)]
+    assert isinstance(batch.results[0].model, Grant)
+    assert [r.model for r in batch.results[1:]] == [None, None]
