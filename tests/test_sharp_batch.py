@@ -249,3 +249,89 @@ def test_steps_the_client_did_not_record_have_no_model(
     assert [(r.index, r.body["id"]) for r in batch.results] == [(1, 5), (2, 6), (0, 7)]
     assert isinstance(batch.results[0].model, Grant)
     assert [r.model for r in batch.results[1:]] == [None, None]
+
+
+# -- the batch block -------------------------------------------------------------------------------
+
+
+def test_batch_repr_counts_the_actions_and_tells_the_state(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    name = type(client.batch()).__name__
+    assert name == ("AsyncBatch" if run.is_async else "Batch")
+    assert repr(client.batch()) == f"<{name} 0 actions dry_run=False open>"
+    api.post(BATCH_URL).mock(return_value=ok(step(1, "POST", "/users/teams/", f.team(2))))
+    batch = in_batch(run, client, lambda b: b.teams.create(name="T"), dry_run=True)
+    assert repr(batch) == f"<{name} 1 action dry_run=True submitted>"
+    two = client.batch()
+    two.teams.create(name="A")
+    two.teams.create(name="B")
+    assert repr(two) == f"<{name} 2 actions dry_run=False open>"
+
+
+def test_dir_lists_only_what_a_batch_can_run(client: AnyClient) -> None:
+    names = dir(client.batch())
+    for name in ("grants", "audit_logs", "notifications", "add", "submit", "results", "actions"):
+        assert name in names
+    assert "stats" not in names  # statistics cannot be read in a batch
+    assert "feed" not in names  # list-only
+
+
+def test_recording_checks_say_what_is_wrong(client: AnyClient) -> None:
+    batch = client.batch()
+    with pytest.raises(ValueError) as caught:
+        batch.add("FETCH", "users/teams/")
+    assert str(caught.value) == (
+        "Unknown batch method 'FETCH'; use one of ['DELETE', 'GET', 'PATCH', 'POST', 'PUT']"
+    )
+    batch.add("GET", "x" * 2046)  # "/" + 2046 + "/": the longest path
+    assert len(batch.actions[0].path) == 2048
+    with pytest.raises(ValueError) as caught:
+        batch.add("GET", "x" * 2047)
+    assert str(caught.value) == "A batch action path may have at most 2048 characters"
+    with pytest.raises(ValueError) as caught:
+        batch.add("GET", "users/teams/", ref="a-1")
+    assert str(caught.value) == "Invalid batch ref 'a-1': use letters, digits and underscores only"
+    with pytest.raises(ValueError) as caught:
+        batch.add("GET", "users/teams/", ref="a1")
+    assert str(caught.value) == "The batch ref 'a1' is already used by another action"
+    assert len(batch) == 1
+
+
+def test_automatic_aliases_skip_every_alias_in_use(client: AnyClient) -> None:
+    batch = client.batch()
+    batch.add("GET", "users/teams/1/", ref="a3")
+    batch.add("GET", "users/teams/2/", ref="a3_1")
+    third = batch.add("GET", "users/teams/3/")  # a3 and a3_1 are taken
+    fourth = batch.teams.get(4)
+    batch.add("GET", "users/teams/5/", ref="A_b9")
+    assert str(third) == "@ref{a3_2.id}"
+    assert str(fourth) == "@ref{a4.id}"
+    assert [a.ref for a in batch.actions] == ["a3", "a3_1", "a3_2", "a4", "A_b9"]
+    assert [a.index for a in batch.actions] == [1, 2, 3, 4, 5]
+
+
+def test_empty_payload_and_query_of_a_raw_action(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    route = api.post(BATCH_URL).mock(return_value=ok())
+
+    def record(batch: Any) -> None:
+        batch.add("post", "users/teams", {}, {})
+        batch.add("Get", "users/teams", None, {"name": "x", "id": 4})
+
+    in_batch(run, client, record)
+    assert sent(route) == {
+        "job": {
+            "actions": [
+                {"ref": "a1", "method": "POST", "path": "/users/teams/", "payload": {}},
+                {
+                    "ref": "a2",
+                    "method": "GET",
+                    "path": "/users/teams/",
+                    "query_params": {"name": "x", "id": "4"},
+                },
+            ],
+            "dry_run": False,
+        }
+    }
