@@ -335,3 +335,121 @@ def test_empty_payload_and_query_of_a_raw_action(
             "dry_run": False,
         }
     }
+
+
+def test_recording_into_a_batch_that_was_sent_says_why_not(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    seen: list[str] = []
+    held: list[Any] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        with pytest.raises(RuntimeError) as caught:
+            held[0].teams.create(name="while sending")
+        seen.append(str(caught.value))
+        return ok(step(1, "POST", "/users/teams/", f.team(2), status=201))
+
+    route = api.post(BATCH_URL).mock(side_effect=answer)
+
+    def record(batch: Any) -> None:
+        held.append(batch)
+        batch.teams.create(name="T")
+
+    batch = in_batch(run, client, record)
+    assert seen == ["This batch was already being sent; start a new one with client.batch()"]
+    assert len(sent(route)["job"]["actions"]) == 1
+    with pytest.raises(RuntimeError) as caught:
+        batch.teams.create(name="late")
+    assert str(caught.value) == (
+        "This batch was already submitted; start a new one with client.batch()"
+    )
+    with pytest.raises(RuntimeError) as caught:
+        run(batch.submit())
+    assert str(caught.value) == "This batch was already submitted"
+    assert route.call_count == 1
+
+
+def test_a_discarded_batch_says_so(
+    run: Runner, client: AnyClient, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    held: list[Any] = []
+
+    def record(batch: Any) -> None:
+        held.append(batch)
+        batch.teams.create(name="A")
+        batch.teams.create(name="B")
+        raise LookupError("stop")
+
+    with caplog.at_level(logging.DEBUG, logger="keystone_client"), pytest.raises(LookupError):
+        in_batch(run, client, record)
+    [batch] = held
+    assert "Batch of 2 actions discarded" in [r.getMessage() for r in caplog.records]
+    assert (batch.submitted, batch.failed) == (False, False)
+    assert repr(batch).endswith(" 2 actions dry_run=False discarded>")
+    with pytest.raises(RuntimeError) as caught:
+        batch.add("GET", "users/teams/")
+    assert str(caught.value) == (
+        "This batch was already discarded; start a new one with client.batch()"
+    )
+    with pytest.raises(RuntimeError) as caught:
+        run(batch.submit())
+    assert str(caught.value) == "This batch was already discarded"
+    assert len(api.calls) == 0
+
+
+def test_a_failed_batch_says_how_to_send_it_again(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    api.post(BATCH_URL).mock(
+        side_effect=[
+            httpx.Response(422, json={"detail": "Step #1 failed", "step": 1, "status": 400}),
+            ok(step(1, "POST", "/users/teams/", f.team(2), status=201)),
+        ]
+    )
+    batch = client.batch()
+    batch.teams.create(name="T")
+    with pytest.raises(Exception, match="Step #1 failed"):
+        run(batch.submit())
+    assert (batch.submitted, batch.failed, batch.results) == (True, True, [])
+    assert repr(batch).endswith(" failed>")
+    with pytest.raises(RuntimeError) as caught:
+        batch.teams.create(name="more")
+    assert str(caught.value) == (
+        "This batch failed: submit() sends it again as recorded; to change it, start a new "
+        "one with client.batch()"
+    )
+    results = run(batch.submit())
+    assert [r.model.id for r in results] == [2]
+    assert results == batch.results
+    assert results is not batch.results  # a copy each time
+    assert (batch.submitted, batch.failed) == (True, False)
+
+
+def test_an_empty_batch_is_submitted_without_a_request(
+    run: Runner, client: AnyClient, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    batch = client.batch()
+    with caplog.at_level(logging.DEBUG, logger="keystone_client"):
+        assert run(batch.submit()) == []
+    assert len(api.calls) == 0
+    assert (batch.submitted, batch.failed) == (True, False)
+    assert repr(batch).endswith(" 0 actions dry_run=False submitted>")
+    assert not [r for r in caplog.records if "Submitting" in r.getMessage()]
+    with pytest.raises(RuntimeError, match=r"^This batch was already submitted$"):
+        run(batch.submit())
+
+
+def test_submitting_logs_the_size_and_dry_run(
+    run: Runner, client: AnyClient, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    route = api.post(BATCH_URL).mock(return_value=ok())
+
+    def record(batch: Any) -> None:
+        batch.teams.get(1)
+        batch.teams.get(2)
+
+    with caplog.at_level(logging.DEBUG, logger="keystone_client"):
+        in_batch(run, client, record, dry_run=True)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Submitting a batch of 2 actions (dry_run=True)" in messages
+    assert sent(route)["job"]["dry_run"] is True
