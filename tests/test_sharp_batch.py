@@ -18,7 +18,7 @@ import pytest
 import respx
 from pydantic import AliasChoices, Field
 
-from keystone_client import AsyncKeystoneClient, KeystoneClient, Placeholder
+from keystone_client import AsyncKeystoneClient, BatchError, KeystoneClient, Placeholder
 from keystone_client.models import Grant, KeystoneModel
 
 from . import factories as f
@@ -453,3 +453,106 @@ def test_submitting_logs_the_size_and_dry_run(
     messages = [r.getMessage() for r in caplog.records]
     assert "Submitting a batch of 2 actions (dry_run=True)" in messages
     assert sent(route)["job"]["dry_run"] is True
+
+
+# -- a throttled step ------------------------------------------------------------------------------
+
+
+def throttled(step_number: int, detail: str) -> httpx.Response:
+    """The server's 422 for a job whose step ``step_number`` was throttled."""
+    return httpx.Response(
+        422,
+        json={
+            "detail": f"Step #{step_number} (POST /users/teams/) failed with status 429",
+            "step": step_number,
+            "status": 429,
+            "body": {"detail": detail},
+        },
+    )
+
+
+def test_each_throttled_step_waits_and_counts_against_throttle_wait(
+    run: Runner,
+    make_client: Callable[..., AnyClient],
+    api: respx.MockRouter,
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = make_client(throttle_wait=100)
+    route = api.post(BATCH_URL).mock(
+        side_effect=[
+            throttled(2, "Request was throttled. Expected available in 30 seconds."),
+            throttled(1, "Request was throttled. Expected available in 45 seconds."),
+            ok(step(1, "POST", "/users/teams/", f.team(2), status=201)),
+        ]
+    )
+    batch = client.batch()
+    batch.teams.create(name="T")
+    with caplog.at_level(logging.INFO, logger="keystone_client"):
+        results = run(batch.submit())
+    assert [r.model.id for r in results] == [2]
+    assert route.call_count == 3
+    assert sleeps == [30.0, 45.0]
+    waits = [r for r in caplog.records if r.levelno == logging.INFO]
+    assert [r.getMessage() for r in waits] == [
+        "Batch step 2 throttled (429): waiting 30.00s before sending the batch again "
+        "(30s of 100s allowed)",
+        "Batch step 1 throttled (429): waiting 45.00s before sending the batch again "
+        "(75s of 100s allowed)",
+    ]
+    assert [(r.reason, r.wait, r.throttled_for) for r in waits] == [  # type: ignore[attr-defined]
+        ("429 Too Many Requests", 30.0, 30.0),
+        ("429 Too Many Requests", 45.0, 75.0),
+    ]
+
+
+def test_a_throttled_step_past_throttle_wait_raises(
+    run: Runner, make_client: Callable[..., AnyClient], api: respx.MockRouter, sleeps: list[float]
+) -> None:
+
+    client = make_client(throttle_wait=100)
+    route = api.post(BATCH_URL).mock(
+        side_effect=[
+            throttled(1, "Request was throttled. Expected available in 60 seconds."),
+            throttled(1, "Request was throttled. Expected available in 41 seconds."),
+        ]
+    )
+    batch = client.batch()
+    batch.teams.create(name="T")
+    with pytest.raises(BatchError) as caught:
+        run(batch.submit())
+    assert (caught.value.step, caught.value.status) == (1, 429)
+    assert route.call_count == 2
+    assert sleeps == [60.0]  # 60 + 41 would pass the 100 s allowed
+    assert batch.failed
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            httpx.Response(422, text="<html>busy</html>", headers={"Content-Type": "text/html"}),
+            "the server sent an HTML page, not JSON",
+        ),
+        (httpx.Response(422, json=[{"status": 429}]), "{'status': 429}"),
+        (httpx.Response(422, json={"status": "429", "step": 1}), "status: 429"),
+    ],
+    ids=["not-json", "a-list", "status-text"],
+)
+def test_a_422_that_is_not_a_throttled_step_raises_at_once(
+    run: Runner,
+    client: AnyClient,
+    api: respx.MockRouter,
+    sleeps: list[float],
+    answer: httpx.Response,
+    message: str,
+) -> None:
+    route = api.post(BATCH_URL).mock(return_value=answer)
+    batch = client.batch()
+    batch.teams.get(1)
+    with pytest.raises(BatchError) as caught:
+        run(batch.submit())
+    assert message in str(caught.value)
+    assert caught.value.status_code == 422
+    assert route.call_count == 1
+    assert sleeps == []
