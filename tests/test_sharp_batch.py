@@ -556,3 +556,40 @@ def test_a_422_that_is_not_a_throttled_step_raises_at_once(
     assert caught.value.status_code == 422
     assert route.call_count == 1
     assert sleeps == []
+
+
+# -- batch managers --------------------------------------------------------------------------------
+
+
+def test_a_file_in_the_data_dict_leaves_the_callers_dict_alone(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    route = api.post(BATCH_URL).mock(return_value=ok())
+    data = {"file": ("notes.txt", b"n", "text/plain"), "request": 2}
+
+    def record(batch: Any) -> None:
+        request = batch.allocation_requests.create(title="R")
+        batch.attachments.create(data, request=request)
+
+    in_batch(run, client, record)
+    assert data == {"file": ("notes.txt", b"n", "text/plain"), "request": 2}
+    body = route.calls.last.request
+    assert body.headers["Content-Type"].startswith("multipart/form-data")
+    assert b'name="a2_file"; filename="notes.txt"' in body.content
+    assert b'"payload":{"request":"@ref{a1.id}","file":"@file{a2_file}"}' in body.content
+
+
+def test_placeholders_and_records_in_a_data_dict_become_ids(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    route = api.post(BATCH_URL).mock(return_value=ok())
+
+    def record(batch: Any) -> None:
+        team = batch.teams.create(name="T")
+        batch.grants.create({"team": team, "title": "G"}, amount="1")
+        batch.grants.create({"team": Grant.model_validate(f.grant(9)).team, "title": "H"})
+
+    in_batch(run, client, record)
+    actions = sent(route)["job"]["actions"]
+    assert actions[1]["payload"] == {"team": "@ref{a1.id}", "title": "G", "amount": "1"}
+    assert actions[2]["payload"] == {"team": 1, "title": "H"}
