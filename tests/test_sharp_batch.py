@@ -593,3 +593,31 @@ def test_placeholders_and_records_in_a_data_dict_become_ids(
     actions = sent(route)["job"]["actions"]
     assert actions[1]["payload"] == {"team": "@ref{a1.id}", "title": "G", "amount": "1"}
     assert actions[2]["payload"] == {"team": 1, "title": "H"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "model"),
+    [
+        ("GET", "research/grants/5", "Grant"),
+        ("delete", "/research/grants/@ref{a1.id}/", "Grant"),
+        ("GET", "research/grants/5/?fields=id", "Grant"),
+        ("POST", "research/grants", "Grant"),
+        ("PATCH", "users/teams/2/", "Team"),
+        ("GET", "research/grants", None),  # a page of records
+        ("PUT", "research/grants/", None),
+        ("GET", "research/grants/5/history", None),
+        ("GET", "research/grantsx/5", None),
+        ("GET", "elsewhere/5", None),
+    ],
+)
+def test_a_raw_action_knows_the_record_its_path_returns(
+    client: AnyClient, method: str, path: str, model: str | None
+) -> None:
+    placeholder = client.batch().add(method, path)
+    if model is None:
+        assert repr(placeholder) == "<Placeholder a1 id=@ref{a1.id}>"
+        assert placeholder.anything == "@ref{a1.anything}"
+    else:
+        assert repr(placeholder) == f"<Placeholder a1 {model} id=@ref{{a1.id}}>"
+        with pytest.raises(AttributeError):
+            _ = placeholder.anything
