@@ -621,3 +621,34 @@ def test_a_raw_action_knows_the_record_its_path_returns(
         assert repr(placeholder) == f"<Placeholder a1 {model} id=@ref{{a1.id}}>"
         with pytest.raises(AttributeError):
             _ = placeholder.anything
+
+
+def test_a_step_answer_without_ref_or_body_and_with_extra_keys(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    api.post(BATCH_URL).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "results": [
+                    {
+                        "index": 1,
+                        "method": "DELETE",
+                        "path": "/users/teams/3/",
+                        "status": 204,
+                        "ms": 4,
+                    }
+                ],
+                "dry_run": False,
+            },
+        )
+    )
+    batch = in_batch(run, client, lambda b: b.teams.delete(3))
+    [result] = batch.results
+    assert (result.ref, result.index, result.method, result.path) == (
+        None,
+        1,
+        "DELETE",
+        "/users/teams/3/",
+    )
+    assert (result.status, result.body, result.model) == (204, None, None)
