@@ -652,3 +652,48 @@ def test_a_step_answer_without_ref_or_body_and_with_extra_keys(
         "/users/teams/3/",
     )
     assert (result.status, result.body, result.model) == (204, None, None)
+
+
+def test_throttled_steps_without_a_stated_wait_back_off_longer_each_time(
+    run: Runner,
+    make_client: Callable[..., AnyClient],
+    api: respx.MockRouter,
+    sleeps: list[float],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("keystone_client._retry.random.uniform", lambda low, high: high)
+    client = make_client(throttle_wait=100)
+    route = api.post(BATCH_URL).mock(
+        side_effect=[
+            throttled(1, "Request was throttled."),
+            throttled(1, "Request was throttled."),
+            throttled(1, "Request was throttled."),
+            ok(step(1, "POST", "/users/teams/", f.team(2), status=201)),
+        ]
+    )
+    batch = client.batch()
+    batch.teams.create(name="T")
+    assert [r.status for r in run(batch.submit())] == [201]
+    assert route.call_count == 4
+    assert sleeps == [0.5, 1.0, 2.0]  # backoff_base 0.5, doubled per throttle
+
+
+def test_dry_run_is_a_bool(run: Runner, client: AnyClient, api: respx.MockRouter) -> None:
+    route = api.post(BATCH_URL).mock(return_value=ok())
+    batch = in_batch(run, client, lambda b: b.teams.get(1), dry_run=1)
+    assert batch.dry_run is True
+    assert sent(route)["job"] == {
+        "actions": [{"ref": "a1", "method": "GET", "path": "/users/teams/1/"}],
+        "dry_run": True,
+    }
+    assert client.batch(dry_run=0).dry_run is False
+
+
+def test_results_and_actions_are_copies(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    api.post(BATCH_URL).mock(return_value=ok(step(1, "GET", "/users/teams/1/", f.team(1))))
+    batch = in_batch(run, client, lambda b: b.teams.get(1))
+    batch.results.clear()
+    assert len(batch.results) == 1
+    assert isinstance(batch.actions, tuple)
