@@ -135,7 +135,8 @@ class QueryCore(Generic[M]):
         return page_flows(self._pager(), self._raw_page_flow)
 
     def _count_flow(self) -> Flow[int]:
-        if self._state.matches_nothing:
+        # Nothing can match, or the slice is empty: the answer is known without asking.
+        if self._state.matches_nothing or self._state.limit == 0:
             return 0
         params = self._state.params()
         params["_limit"] = "1"

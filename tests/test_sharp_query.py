@@ -123,6 +123,17 @@ def test_in_an_empty_list_matches_nothing_without_a_request(
     assert not api.calls
 
 
+def test_an_empty_slice_counts_lists_and_finds_nothing_without_a_request(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    q = client.resources.grants.filter(agency="NSF")[3:3]
+    assert run(q.count()) == 0
+    assert run(q.list()) == []
+    assert run(q.first()) is None
+    assert run(q.exists()) is False
+    assert not api.calls
+
+
 # -- ordering and slicing as sent ------------------------------------------------------------------
 
 
