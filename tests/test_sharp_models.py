@@ -299,7 +299,9 @@ def test_model_copy_update_marks_only_fields_changed() -> None:
     updated.item_ids.append(4)
     assert shelf.item_ids == [1, 2]
     assert shelf.changed_fields() == {}
-    assert shelf.model_copy().changed_fields() == {}
+    shallow = shelf.model_copy()
+    assert shallow.changed_fields() == {}
+    assert shallow.item_ids is shelf.item_ids  # shallow unless asked, as in pydantic
 
 
 # -- statistics: Django durations --------------------------------------------------------------
