@@ -1,7 +1,8 @@
-"""Models, pinned exactly: lazy relations of a record class declared here, built on first read.
+"""Models, pinned exactly: lazy relations, change tracking, repr and equality, Django durations.
 
-The record classes are made inside each test (``fresh_models()``), so the whole ``Lazy``
-machinery, from the schema pydantic builds for the class to the first read, runs in the test.
+The record classes are declared inside each test (``fresh_models()``, ``fresh_record()``), so
+what runs when a class is created (the schema pydantic builds for a ``Lazy`` field, the lists
+of ids and relations a record finds in its fields) runs in the test too, not only at import.
 """
 
 from __future__ import annotations
