@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from keystone_client import (
+    APIError,
     AsyncBatch,
     AsyncKeystoneClient,
     Batch,
@@ -18,7 +19,15 @@ from keystone_client import (
 )
 from keystone_client._batch_managers import BatchManager, BatchReadManager, BatchUpdatableManager
 from keystone_client._filters import NUMBER, TEXT
-from keystone_client.models import Grant, GrantStats, KeystoneModel, Record
+from keystone_client.models import (
+    AllocationRequestStats,
+    Grant,
+    GrantStats,
+    KeystoneModel,
+    NotificationStats,
+    PublicationStats,
+    Record,
+)
 from keystone_client.resources import (
     AsyncListManager,
     AsyncManager,
@@ -424,7 +433,7 @@ def test_choices_lists_the_fields_that_have_them(
 
 def test_choices_must_be_labels(client: AnyClient, run: Runner, api: respx.MockRouter) -> None:
     api.get(f"{BASE}users/membership-choices/role/").respond(200, json={"OW": ["Owner"]})
-    with pytest.raises(Exception, match="string"):
+    with pytest.raises(APIError, match="at OW: Input should be a valid string"):
         run(client.resources.memberships.choices("role"))
 
 
@@ -469,16 +478,24 @@ def test_statistics_of_nothing_are_refused_before_sending(
 
 
 @pytest.mark.parametrize(
-    ("method", "endpoint", "filters", "params", "body"),
+    ("method", "endpoint", "filters", "params", "body", "model"),
     [
-        ("requests", "stats/requests/", {"title": "T"}, {"title": "T"}, f.request_stats()),
-        ("grants", "stats/grants/", {"team_id": 4}, {"team": "4"}, f.grant_stats()),
+        (
+            "requests",
+            "stats/requests/",
+            {"title": "T"},
+            {"title": "T"},
+            f.request_stats(),
+            AllocationRequestStats,
+        ),
+        ("grants", "stats/grants/", {"team_id": 4}, {"team": "4"}, f.grant_stats(), GrantStats),
         (
             "publications",
             "stats/publications/",
             {"journal": "J"},
             {"journal": "J"},
             f.publication_stats(),
+            PublicationStats,
         ),
         (
             "notifications",
@@ -486,6 +503,7 @@ def test_statistics_of_nothing_are_refused_before_sending(
             {"subject": "S"},
             {"subject": "S"},
             {"total": 1, "unread": 0},
+            NotificationStats,
         ),
     ],
 )
@@ -498,9 +516,10 @@ def test_each_statistic_takes_its_collection_s_filters(
     filters: dict[str, Any],
     params: dict[str, str],
     body: dict[str, Any],
+    model: type,
 ) -> None:
     route = api.get(f"{BASE}{endpoint}").respond(200, json=body)
     result = run(getattr(client.resources.stats, method)(**filters))
-    assert type(result).__name__.endswith("Stats")
+    assert type(result) is model
     assert route.calls.last.request.method == "GET"
     assert dict(route.calls.last.request.url.params) == params
