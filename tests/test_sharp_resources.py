@@ -144,6 +144,7 @@ def test_a_declaration_s_repr_names_its_class_and_collection(declaration: Any, t
 def test_read_on_a_class_a_declaration_is_itself() -> None:
     assert isinstance(Resources.grants, Full)
     assert isinstance(AsyncResources.feed, ListOnly)
+    assert isinstance(Resources.audit_logs, ReadOnly)
     assert isinstance(Batch.notifications, Updatable)
     assert isinstance(Resources.stats, Statistics)
     assert isinstance(Batch.stats, Statistics)
@@ -368,6 +369,45 @@ def test_create_refuses_fields_the_server_does_not_accept(
 ) -> None:
     with pytest.raises(FieldError, match="'slug'"):
         run(client.resources.teams.create(name="T", slug="t"))
+    assert not api.calls
+
+
+def test_create_posts_a_dict_merged_with_keywords(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    route = api.post(f"{BASE}research/grants/").respond(201, json=f.grant(2))
+    grant = run(client.resources.grants.create({"title": "D", "agency": "NSF"}, agency="DOE"))
+    assert isinstance(grant, Grant)
+    assert grant.id == 2
+    assert route.calls.last.request.method == "POST"
+    assert sent_json(route) == {"title": "D", "agency": "DOE"}
+
+
+def test_a_file_is_sent_as_multipart_form_data(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    created = api.post(f"{BASE}allocations/attachments/").respond(201, json=f.attachment(4))
+    replaced = api.put(f"{BASE}allocations/attachments/4/").respond(200, json=f.attachment(4))
+    run(client.resources.attachments.create(file=("a.txt", b"first"), name="A", request=2))
+    run(client.resources.attachments.replace(4, file=("b.txt", b"second"), name="B", request=2))
+    for route, filename, content, name in (
+        (created, "a.txt", b"first", b"A"),
+        (replaced, "b.txt", b"second", b"B"),
+    ):
+        request = route.calls.last.request
+        assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+        body = request.content
+        assert f'name="file"; filename="{filename}"'.encode() in body
+        assert b"\r\n\r\n" + content + b"\r\n" in body
+        assert b'name="name"\r\n\r\n' + name + b"\r\n" in body
+        assert b'name="request"\r\n\r\n2\r\n' in body
+
+
+def test_save_of_an_unchanged_record_returns_it_unsent(
+    client: AnyClient, run: Runner, api: respx.MockRouter
+) -> None:
+    grant = Grant.model_validate(f.grant(3))
+    assert run(client.resources.grants.save(grant)) is grant
     assert not api.calls
 
 
