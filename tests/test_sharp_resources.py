@@ -563,3 +563,23 @@ def test_each_statistic_takes_its_collection_s_filters(
     assert type(result) is model
     assert route.calls.last.request.method == "GET"
     assert dict(route.calls.last.request.url.params) == params
+
+
+@pytest.mark.parametrize(
+    ("method", "collection"),
+    [
+        ("requests", "allocation_requests"),
+        ("grants", "grants"),
+        ("publications", "publications"),
+        ("notifications", "notifications"),
+    ],
+)
+def test_an_unknown_statistics_filter_names_the_collection(
+    client: AnyClient, run: Runner, api: respx.MockRouter, method: str, collection: str
+) -> None:
+    with pytest.raises(FilterError) as info:
+        run(getattr(client.resources.stats, method)(nonsense=1))
+    assert str(info.value).startswith(
+        f"Unknown filter field 'nonsense' for {collection}; valid fields: "
+    )
+    assert not api.calls
