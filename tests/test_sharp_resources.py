@@ -129,16 +129,16 @@ def test_a_declaration_s_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    ("declaration", "text"),
+    ("name", "text"),
     [
-        (Collections.grants, "Full(grants)"),
-        (Collections.notifications, "Updatable(notifications)"),
-        (Collections.audit_logs, "ReadOnly(audit_logs)"),
-        (Collections.feed, "ListOnly(feed)"),
+        ("grants", "Full(grants)"),
+        ("notifications", "Updatable(notifications)"),
+        ("audit_logs", "ReadOnly(audit_logs)"),
+        ("feed", "ListOnly(feed)"),
     ],
 )
-def test_a_declaration_s_repr_names_its_class_and_collection(declaration: Any, text: str) -> None:
-    assert repr(declaration) == text
+def test_a_declaration_s_repr_names_its_class_and_collection(name: str, text: str) -> None:
+    assert repr(vars(Collections)[name]) == text
 
 
 def test_read_on_a_class_a_declaration_is_itself() -> None:
