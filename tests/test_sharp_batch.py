@@ -697,3 +697,27 @@ def test_results_and_actions_are_copies(
     batch.results.clear()
     assert len(batch.results) == 1
     assert isinstance(batch.actions, tuple)
+
+
+def test_get_and_delete_placeholders_and_results_use_the_resource(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    # A DELETE answered with the record body is parsed like a raw DELETE on the same path.
+    api.post(BATCH_URL).mock(
+        return_value=ok(
+            step(1, "GET", "/research/grants/5/", f.grant(5)),
+            step(2, "DELETE", "/research/grants/6/", f.grant(6)),
+        )
+    )
+    placeholders: list[Placeholder[Any]] = []
+    batch = in_batch(
+        run, client, lambda b: placeholders.extend([b.grants.get(5), b.grants.delete(6)])
+    )
+    assert [repr(p) for p in placeholders] == [
+        "<Placeholder a1 Grant id=@ref{a1.id}>",
+        "<Placeholder a2 Grant id=@ref{a2.id}>",
+    ]
+    assert [p.title for p in placeholders] == ["@ref{a1.title}", "@ref{a2.title}"]
+    models = [r.model for r in batch.results]
+    assert all(isinstance(m, Grant) for m in models)
+    assert [m.id for m in models if m is not None] == [5, 6]
