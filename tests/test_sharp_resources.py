@@ -583,3 +583,14 @@ def test_an_unknown_statistics_filter_names_the_collection(
         f"Unknown filter field 'nonsense' for {collection}; valid fields: "
     )
     assert not api.calls
+
+
+def test_a_manager_s_repr_names_its_class_collection_and_endpoint(client: AnyClient) -> None:
+    manager = client.resources.grants
+    expected = f"<{type(manager).__name__} grants at research/grants/>"
+    assert repr(manager) == expected
+    assert (
+        repr(client.resources.users)
+        == f"<{type(client.resources.users).__name__} users at users/users/>"
+    )
+    assert type(manager).__name__ in ("Manager", "AsyncManager")
