@@ -810,7 +810,9 @@ def test_list_is_exactly_once_despite_inserts_and_deletes(
     # may or may not be, depending on whether their page came before or after the change.
     kept = [i for i in range(11, 301) if not (i < 200 and i % 3 == 2) and i not in (250, 251)]
     assert set(first_page + kept) <= set(got) <= set(range(1, 309))
-    assert set(range(301, 309)) <= set(got)  # the open-ended last slice finds new records
+    # Records created before the slices start are found by the open-ended last slice; those
+    # created later are found or not, depending on which thread reaches the end first.
+    assert set(range(301, 306)) <= set(got)
     assert any("id__lte" in r for r in fake.requests)
 
 
