@@ -23,6 +23,7 @@ from keystone_client.models import Grant, KeystoneModel
 
 from . import factories as f
 from .conftest import BASE, Runner
+from .test_batch import ok, step
 
 AnyClient = KeystoneClient | AsyncKeystoneClient
 
@@ -48,22 +49,6 @@ def in_batch(
     with client.batch(**options) as batch:
         record(batch)
     return batch
-
-
-def step(index: int, method: str, path: str, body: Any, *, status: int = 200) -> dict[str, Any]:
-    """One entry of a successful batch response."""
-    return {
-        "ref": f"a{index}",
-        "index": index,
-        "method": method,
-        "path": path,
-        "status": status,
-        "body": body,
-    }
-
-
-def ok(*steps: dict[str, Any]) -> httpx.Response:
-    return httpx.Response(200, json={"results": list(steps)})
 
 
 def sent(route: respx.Route) -> Any:
