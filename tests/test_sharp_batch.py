@@ -18,7 +18,14 @@ import pytest
 import respx
 from pydantic import AliasChoices, Field
 
-from keystone_client import AsyncKeystoneClient, BatchError, KeystoneClient, Placeholder
+from keystone_client import (
+    AsyncBatch,
+    AsyncKeystoneClient,
+    Batch,
+    BatchError,
+    KeystoneClient,
+    Placeholder,
+)
 from keystone_client.models import Grant, KeystoneModel
 
 from . import factories as f
@@ -586,6 +593,7 @@ def test_placeholders_and_records_in_a_data_dict_become_ids(
         ("GET", "research/grants/5", "Grant"),
         ("delete", "/research/grants/@ref{a1.id}/", "Grant"),
         ("GET", "research/grants/5/?fields=id", "Grant"),
+        ("GET", "research/grants/X", "Grant"),  # a key of letters
         ("POST", "research/grants", "Grant"),
         ("PATCH", "users/teams/2/", "Team"),
         ("GET", "research/grants", None),  # a page of records
@@ -672,6 +680,11 @@ def test_dry_run_is_a_bool(run: Runner, client: AnyClient, api: respx.MockRouter
         "dry_run": True,
     }
     assert client.batch(dry_run=0).dry_run is False
+
+
+def test_a_batch_built_directly_is_not_a_dry_run(client: AnyClient) -> None:
+    batch = AsyncBatch(client) if isinstance(client, AsyncKeystoneClient) else Batch(client)
+    assert batch.dry_run is False
 
 
 def test_results_and_actions_are_copies(
