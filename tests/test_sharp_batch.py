@@ -417,6 +417,24 @@ def test_a_failed_batch_says_how_to_send_it_again(
     assert (batch.submitted, batch.failed) == (True, False)
 
 
+def test_a_batch_says_it_is_sending_while_its_job_is_in_flight(
+    run: Runner, client: AnyClient, api: respx.MockRouter
+) -> None:
+    batch = client.batch()
+    batch.teams.get(1)
+    seen: list[object] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.extend([repr(batch), batch.submitted, batch.failed])
+        return ok(step(1, "GET", "/users/teams/1/", f.team(1)))
+
+    api.post(BATCH_URL).mock(side_effect=answer)
+    run(batch.submit())
+    name = type(batch).__name__
+    assert seen == [f"<{name} 1 action dry_run=False being sent>", False, False]
+    assert repr(batch).endswith(" submitted>")
+
+
 def test_an_empty_batch_is_submitted_without_a_request(
     run: Runner, client: AnyClient, api: respx.MockRouter, caplog: pytest.LogCaptureFixture
 ) -> None:
