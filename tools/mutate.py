@@ -133,13 +133,18 @@ def first_pass(module: str, jobs: int = 1) -> dict[str, str]:
     return statuses
 
 
-def second_pass(modules: list[str], survivors: list[str], jobs: int = 1) -> dict[str, str]:
-    """Run the survivors of ``modules`` against the whole suite, in one scratch copy."""
+def whole_suite(
+    modules: list[str], jobs: int = 1, names: list[str] | None = None
+) -> dict[str, str]:
+    """Run the mutants of ``modules`` (only ``names``, if given) against the whole suite.
+
+    One scratch copy serves all the modules; returns each mutant's status.
+    """
     workdir = _prepare(_together_name(modules))
     _write_config(workdir, modules, ["tests"])
-    _mutmut(workdir, "run", "--max-children", str(jobs), *survivors)
+    _mutmut(workdir, "run", "--max-children", str(jobs), *(names or []))
     statuses = _statuses(workdir)
-    return {name: statuses[name] for name in survivors}
+    return statuses if names is None else {name: statuses[name] for name in names}
 
 
 def _module_of(mutant: str) -> str:
@@ -168,7 +173,7 @@ def mutate(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]
         if status != "killed" and _module_of(name) in again
     ]
     if survivors:
-        statuses.update(second_pass(again, survivors, jobs))
+        statuses.update(whole_suite(again, jobs, survivors))
     return _by_module(modules, statuses)
 
 
@@ -188,10 +193,7 @@ def _by_module(
 
 def mutate_together(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]]]:
     """Mutate ``modules`` in one scratch copy against the whole suite, in one pass."""
-    workdir = _prepare(_together_name(modules))
-    _write_config(workdir, modules, ["tests"])
-    _mutmut(workdir, "run", "--max-children", str(jobs))
-    return _by_module(modules, _statuses(workdir))
+    return _by_module(modules, whole_suite(modules, jobs))
 
 
 def main(argv: list[str] | None = None) -> int:
