@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import re
 import threading
 from typing import Any
@@ -290,3 +291,102 @@ def test_sync_list_pages_see_the_callers_context(api: respx.MockRouter) -> None:
         _CALLER.reset(token)
         client.close()
     assert len(seen) > 1 and set(seen) == {"caller-7"}
+
+
+# -- list(): a finished page starts the next one while the others are still in flight ------------
+
+
+def test_sync_list_runs_as_many_pages_at_once_as_its_concurrency(
+    api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first page's count splits the rest into 8 slices, all sent at once.
+
+    With one CPU a thread pool of the default size has 5 threads: too few.
+    """
+    for name in ("cpu_count", "process_cpu_count"):
+        if hasattr(os, name):
+            monkeypatch.setattr(os, name, lambda: 1)
+    collection = Collection(range(1, 1001))
+    together = threading.Barrier(8)
+    calls: list[dict[str, str]] = []
+    lock = threading.Lock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        with lock:
+            calls.append(dict(request.url.params))
+            index = len(calls)
+        if 2 <= index <= 9:  # the round after the page that sizes the split
+            together.wait(timeout=10)  # broken (and raising) unless all 8 are in flight
+        return collection(request)
+
+    api.get(GRANTS).mock(side_effect=handler)
+    client = KeystoneClient(url=BASE, page_size=5, concurrency=40)
+    try:
+        assert [g.id for g in client.resources.grants.list()] == list(range(1, 1001))
+    finally:
+        client.close()
+    assert not together.broken
+    # The slices of that round (in any order, as threads race): halves towards id 5.
+    bounds = sorted((int(c["id__gt"]), int(c.get("id__lte", 0))) for c in calls[1:9])
+    assert bounds == [
+        (5, 10),
+        (10, 20),
+        (20, 35),
+        (35, 65),
+        (65, 125),
+        (125, 250),
+        (250, 500),
+        (500, 0),
+    ]
+
+
+# Records 1..40, 5 a page, 2 at once: after the first page the rest splits at id 20 into
+# A = (5, 20] and B = (20, ...). B's page is held until A's second page is asked for,
+# which only happens if A's first page, once back, starts the next while B is in flight.
+A_NEXT = {"id__gt": "10", "id__lte": "20", "_order": "id", "_limit": "5"}
+
+
+def test_sync_list_starts_a_page_as_soon_as_one_is_back(api: respx.MockRouter) -> None:
+    collection = Collection(range(1, 41))
+    asked = threading.Event()
+    calls: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        calls.append(params)
+        if params == A_NEXT:
+            asked.set()
+        if params.get("id__gt") == "20" and not asked.wait(timeout=10):
+            raise AssertionError("the next page of A was never asked for")
+        return collection(request)
+
+    api.get(GRANTS).mock(side_effect=handler)
+    client = KeystoneClient(url=BASE, page_size=5, concurrency=2)
+    try:
+        assert [g.id for g in client.resources.grants.list()] == list(range(1, 41))
+    finally:
+        client.close()
+    assert A_NEXT in calls
+
+
+async def test_async_list_starts_a_page_as_soon_as_one_is_back(api: respx.MockRouter) -> None:
+    collection = Collection(range(1, 41))
+    asked = asyncio.Event()
+    calls: list[dict[str, str]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        calls.append(params)
+        if params == A_NEXT:
+            asked.set()
+        if params.get("id__gt") == "20":
+            try:
+                await asyncio.wait_for(asked.wait(), timeout=10)
+            except TimeoutError:
+                raise AssertionError("the next page of A was never asked for") from None
+        return collection(request)
+
+    api.get(GRANTS).mock(side_effect=handler)
+    async with AsyncKeystoneClient(url=BASE, page_size=5, concurrency=2) as client:
+        assert [g.id for g in await client.resources.grants.list()] == list(range(1, 41))
+    assert A_NEXT in calls
