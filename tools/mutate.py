@@ -65,6 +65,12 @@ def _own_tests(module: str) -> list[str]:
     return own.get(module) or own.get(f"{package}/*", ["tests"])
 
 
+def _final(module: str) -> bool:
+    """Whether ``module``'s own tests give its final verdict (``own_tests_final``)."""
+    final: list[str] = _config().get("own_tests_final", [])
+    return module in final or f"{module.rpartition('/')[0]}/*" in final
+
+
 def _write_config(workdir: Path, modules: list[str], tests: list[str]) -> None:
     """Point the scratch copy's [tool.mutmut] at the modules and the given tests."""
     text = (ROOT / "pyproject.toml").read_text("utf-8")
@@ -168,8 +174,8 @@ def mutate(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]
         killed = sum(status == "killed" for status in found.values())
         print(f"{module}: {killed}/{len(found)} killed by its own tests", flush=True)
         statuses.update(found)
-    # A module without its own tests has already met the whole suite.
-    again = [m for m in modules if _own_tests(m) != ["tests"]]
+    # A module without its own tests has already met the whole suite; a final one stays out.
+    again = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m)]
     survivors = [
         name
         for name, status in statuses.items()
@@ -217,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for module in modules:
         killed, total, survivors = results[module]
-        again = [m for m in modules if _own_tests(m) != ["tests"]] or modules
+        again = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m)] or modules
         workdir = WORK / _together_name(again)
         if not workdir.is_dir():
             workdir = WORK / module.replace("/", ".")

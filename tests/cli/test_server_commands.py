@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+import respx
 
 from keystone_client.testing import FakeKeystone
 
@@ -62,7 +64,21 @@ def test_flags_win_over_the_environment(keystone: Keystone, server: FakeKeystone
 def test_password_stdin_that_is_empty(keystone: Keystone) -> None:
     result = keystone("--password-stdin", "whoami", input="", KEYSTONE_PASSWORD=None)
     assert result.exit_code == 2
-    assert "stdin holds no password" in result.stderr
+    assert result.stderr == (
+        "keystone: error: --password-stdin: stdin holds no password"
+        " (see 'keystone whoami --help')\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "password"),
+    [("pass word \n", "pass word "), ("windows\r\n", "windows"), ("last", "last")],
+)
+def test_password_stdin_keeps_all_but_the_line_end(
+    keystone: Keystone, server: FakeKeystone, line: str, password: str
+) -> None:
+    keystone("--username", "ben", "--password-stdin", "whoami", input=line)
+    assert logins(server) == [{"username": "ben", "password": password}]
 
 
 def test_a_username_without_password_off_a_terminal_is_a_configuration_error(
@@ -85,17 +101,17 @@ def test_password_prompt_on_a_terminal(
 ) -> None:
     from keystone_client.cli import connection
 
-    asked: list[tuple[str, bool]] = []
+    asked: list[tuple[str, bool, bool]] = []
 
     def prompt(text: str, hide_input: bool = False, err: bool = False) -> str:
-        asked.append((text, hide_input))
+        asked.append((text, hide_input, err))
         return server.password
 
-    monkeypatch.setattr(connection.click, "prompt", prompt)
+    monkeypatch.setattr("click.prompt", prompt)
     monkeypatch.setattr(connection, "_stdin_is_terminal", lambda: True)
     result = keystone("whoami", "--fields", "username", KEYSTONE_PASSWORD=None)
     assert result.exit_code == 0, result.stderr
-    assert asked == [("Password for alice", True)]
+    assert asked == [("Password for alice", True, True)]  # hidden, and on stderr
     assert logins(server) == [{"username": "alice", "password": server.password}]
 
 
@@ -212,3 +228,31 @@ def test_debug_logs_requests_on_stderr(keystone: Keystone) -> None:
     assert result.exit_code == 0
     assert result.stdout.strip().isdigit()
     assert "GET" in result.stderr and "users/teams/" in result.stderr
+
+
+def test_the_default_client_uses_the_flags_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from keystone_client.cli.connection import Connection, default_factory
+
+    monkeypatch.setenv("KEYSTONE_URL", "http://env.test/")
+    monkeypatch.setenv("KEYSTONE_TOKEN", "env-token")
+    client = default_factory(Connection(url="http://flag.test/", env_file=os.devnull))
+    try:
+        with respx.mock(assert_all_called=True) as mock:
+            route = mock.get("http://flag.test/users/teams/").respond(json=[])
+            client.http_get("users/teams/")
+        assert route.calls.last.request.headers["Authorization"] == "Token env-token"
+    finally:
+        client.close()
+
+
+def test_the_default_client_of_the_demo_is_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keystone_client.cli.connection import Connection, default_factory
+
+    monkeypatch.setenv("KEYSTONE_URL", "http://env.test/")
+    client = default_factory(Connection(demo=True))
+    try:
+        assert client.resources.teams.count() > 0  # the demo data, not a server at env.test
+    finally:
+        client.close()
