@@ -78,14 +78,17 @@ def complete_order(ctx: click.Context, param: click.Parameter, incomplete: str) 
 
 
 def complete_set(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
-    """Writable fields (``title=``, ``title:=``), then choice codes after ``status=``."""
+    """Writable fields (``title=``), then choice codes after ``status=``.
+
+    ``status:=`` takes JSON, which a bare code is not: it gets no codes.
+    """
     coll = _collection(ctx)
     if coll is None:
         return []
     update = ctx.command.name in ("update", "replace")
     name, sep, _value = incomplete.partition("=")
     if sep:
-        codes = coll.choices.get(name.rstrip(":"), [])
+        codes = coll.choices.get(name, [])
         return _items([f"{name}={code}" for code in codes], incomplete)
     fields = coll.update_fields if update else coll.create_fields
     return _items([f"{f}=" for f in fields], incomplete, type="nospace")

@@ -99,7 +99,7 @@ class Keystone:
         result = self.runner.invoke(cli, [], env=env, obj=state, prog_name="keystone")
         assert result.exit_code == 0, result.output
         assert self.clients == [], "completion built a client"
-        return [line.split(",", 1)[1] for line in result.stdout.splitlines()]
+        return [line.split(",", 1)[1] for line in result.stdout.splitlines() if line]
 
 
 def staff_env(server: FakeKeystone) -> dict[str, str]:

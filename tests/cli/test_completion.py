@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import click
 import pytest
+
+from keystone_client.cli.app import cli
+from keystone_client.cli.completion import (
+    complete_choice_field,
+    complete_filter,
+    complete_order,
+    complete_set,
+    script,
+)
+from keystone_client.cli.connection import AppState
 
 from .conftest import Keystone
 
@@ -74,3 +88,127 @@ def test_choice_fields(keystone: Keystone) -> None:
 
 def test_stats_names(keystone: Keystone) -> None:
     assert keystone.complete("stats", "") == ["grants", "notifications", "publications", "requests"]
+
+
+# -- what bash receives: each word with its type ---------------------------------------------
+
+
+def offered(keystone: Keystone, *words: str) -> list[tuple[str, str]]:
+    """(type, word) pairs bash completion receives for the last of ``words``: ``nospace``
+    words leave the cursor after them, for a value or a lookup to follow."""
+    env = {
+        **keystone.env,
+        "_KEYSTONE_COMPLETE": "bash_complete",
+        "COMP_WORDS": " ".join(["keystone", *words]),
+        "COMP_CWORD": str(len(words)),
+    }
+    result = keystone.runner.invoke(cli, [], env=env, obj=AppState(), prog_name="keystone")
+    assert result.exit_code == 0, result.output
+    pairs = [line.split(",", 1) for line in result.stdout.splitlines() if line]
+    return [(kind, word) for kind, word in pairs]
+
+
+def test_filter_fields_wait_for_a_value_or_a_lookup(keystone: Keystone) -> None:
+    assert offered(keystone, "grants", "list", "--filter", "am") == [
+        ("nospace", "amount="),
+        ("nospace", "amount__"),
+    ]
+
+
+def test_a_whole_field_name_is_offered_with_its_two_endings(keystone: Keystone) -> None:
+    assert offered(keystone, "allocation-requests", "list", "-f", "status") == [
+        ("nospace", "status="),
+        ("nospace", "status__"),
+    ]
+
+
+def test_lookups_wait_for_a_value(keystone: Keystone) -> None:
+    assert offered(keystone, "grants", "list", "--filter", "amount__") == [
+        ("nospace", f"amount__{lookup}=")
+        for lookup in ["exact", "gt", "gte", "in", "isnull", "lt", "lte", "not_eq", "not_in"]
+    ]
+
+
+@pytest.mark.parametrize("lookup", ["", "__exact", "__in", "__not_eq", "__not_in"])
+def test_choice_codes_after_each_lookup_taking_codes(keystone: Keystone, lookup: str) -> None:
+    word = f"status{lookup}="
+    assert offered(keystone, "allocation-requests", "list", "--filter", word) == [
+        ("plain", f"{word}{code}") for code in ["PD", "AP", "DC", "CR"]
+    ]
+
+
+@pytest.mark.parametrize("word", ["status__isnull=", "status__contains=", "amount=", "nope="])
+def test_no_codes_where_none_apply(keystone: Keystone, word: str) -> None:
+    assert offered(keystone, "allocation-requests", "list", "--filter", word) == []
+
+
+def test_set_fields_wait_for_a_value(keystone: Keystone) -> None:
+    assert offered(keystone, "teams", "create", "--set", "") == [
+        ("nospace", "is_active="),
+        ("nospace", "name="),
+    ]
+
+
+def test_replace_offers_the_fields_writable_on_update(keystone: Keystone) -> None:
+    assert keystone.complete("teams", "replace", "1", "--set", "") == ["is_active="]
+    assert keystone.complete("teams", "create", "--set", "") == ["is_active=", "name="]
+
+
+def test_set_codes_only_for_a_choice_field(keystone: Keystone) -> None:
+    assert offered(keystone, "memberships", "update", "1", "--set", "role=") == [
+        ("plain", "role=OW"),
+        ("plain", "role=AD"),
+        ("plain", "role=MB"),
+    ]
+    assert offered(keystone, "memberships", "update", "1", "--set", "user=") == []
+    assert offered(keystone, "memberships", "update", "1", "--set", "role=OW=") == []
+
+
+def test_no_bare_codes_for_a_json_value(keystone: Keystone) -> None:
+    """``role:=OW`` is not JSON, so ``role:=`` gets no codes (``role=`` does)."""
+    assert offered(keystone, "memberships", "update", "1", "--set", "role:=") == []
+    refused = keystone("memberships", "update", "1", "--set", "role:=OW")
+    assert refused.exit_code == 2
+    assert "role:= needs a JSON value" in refused.stderr
+
+
+# -- the completion functions outside a collection's command ---------------------------------
+
+
+def context_without_collection() -> click.Context:
+    return click.Context(click.Command("whoami"))
+
+
+@pytest.mark.parametrize(
+    "complete", [complete_filter, complete_order, complete_set, complete_choice_field]
+)
+def test_nothing_to_complete_without_a_collection(complete: Any) -> None:
+    param = click.Option(["--filter"])
+    assert complete(context_without_collection(), param, "") == []
+
+
+# -- the scripts -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("shell", "line"),
+    [
+        ("bash", "complete -o nosort -F _keystone_completion keystone"),
+        ("zsh", "#compdef keystone"),
+        ("fish", "complete --no-files --command keystone --arguments"),
+    ],
+)
+def test_the_script_completes_the_keystone_command(
+    keystone: Keystone, shell: str, line: str
+) -> None:
+    result = keystone("completion", shell)
+    assert line in result.stdout
+    # The script asks the command itself, through this variable, for the words.
+    assert re.search(rf"\b_KEYSTONE_COMPLETE={shell}_complete\b", result.stdout)
+    assert "XX" not in result.stdout
+
+
+def test_a_shell_click_cannot_complete_is_a_usage_error() -> None:
+    with pytest.raises(click.UsageError) as raised:
+        script(cli, "tcsh")
+    assert raised.value.message == "no completion for tcsh"

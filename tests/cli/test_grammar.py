@@ -219,3 +219,88 @@ def test_an_operation_added_to_a_declaration_appears(
     assert commands_in(keystone("feed", "--help").stdout) == ["list", "count", "get"]
     keystone("feed", "get", "r1")
     assert ("GET", "/logs/feed/r1/") in sent(server)
+
+
+# -- the grammar's content, exactly ------------------------------------------------------------
+
+
+def test_a_collection_as_the_command_line_sees_it() -> None:
+    from keystone_client.cli import grammar
+
+    grants = grammar.collections()["grants"]
+    assert grants.name == "grants"
+    assert grants.endpoint == "research/grants/"
+    assert grants.command == "grants"
+    number = ["exact", "gt", "gte", "in", "isnull", "lt", "lte", "not_eq", "not_in"]
+    assert grants.lookups["number"] == number
+    assert grammar.lookups_of(grants, "amount") == number
+    assert grammar.lookups_of(grants, "nope") == []
+    assert grammar.collections()["allocation-requests"].label == "allocation requests"
+
+
+def test_every_lookup_list_starts_with_exact() -> None:
+    from keystone_client.cli import grammar
+
+    for coll in grammar.collections().values():
+        for kind, lookups in coll.lookups.items():
+            assert lookups[0] == "exact", (coll.name, kind)
+            assert lookups[1:] == sorted(lookups[1:])
+
+
+def test_the_help_of_a_collection_names_its_endpoint(keystone: Keystone) -> None:
+    result = keystone("grants", "--help")
+    assert "The grants collection (research/grants/): list, count, get," in result.stdout
+
+
+def test_writable_fields_take_the_model_names_of_writable_server_fields() -> None:
+    from keystone_client.cli import grammar
+
+    memberships = grammar.collections()["memberships"]
+    assert memberships.create_fields == ["role", "team", "team_id", "user", "user_id"]
+    # ``user_id`` names the ``user`` filter, which is not writable here.
+    notifications = grammar.collections()["notifications"]
+    assert notifications.create_fields == []
+    assert notifications.update_fields == ["read"]
+
+
+def test_a_choice_field_with_no_enum_in_the_model_has_no_codes(
+    keystone: Keystone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keystone_client.cli import grammar
+
+    grants = _catalog.Collections.grants.spec
+    declare(
+        monkeypatch,
+        "widget_parts",
+        ReadOnly(
+            endpoint="research/widget-parts/",
+            model=grants.model,
+            filters=grants.filters,
+            choices={"agency": "research/widget-choices/agency/", "colour": "research/c/"},
+        ),
+    )
+    assert grammar.collections()["widget-parts"].choices == {"agency": [], "colour": []}
+    assert keystone.complete("widget-parts", "choices", "") == ["agency", "colour"]
+    assert keystone.complete("widget-parts", "list", "--filter", "agency=") == []
+
+
+def test_a_filter_of_a_kind_with_no_lookups_offers_none(
+    keystone: Keystone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keystone_client.cli import grammar
+
+    grants = _catalog.Collections.grants.spec
+    declare(
+        monkeypatch,
+        "widget_parts",
+        ReadOnly(
+            endpoint="research/widget-parts/",
+            model=grants.model,
+            filters={"serial": "uuid"},
+        ),
+    )
+    widgets = grammar.collections()["widget-parts"]
+    assert widgets.filters == {"serial": "uuid"}
+    assert widgets.lookups == {}
+    assert grammar.lookups_of(widgets, "serial") == []
+    assert keystone.complete("widget-parts", "list", "--filter", "serial__") == []
