@@ -77,10 +77,10 @@ def test_an_at_file_is_read_as_utf8_whatever_the_locale(
     # A cp1252 locale (as on Windows): the file must still be decoded as UTF-8.
     real = io.text_encoding
     monkeypatch.setattr(io, "text_encoding", lambda enc, *a: real(enc) if enc else "cp1252")
-    (tmp_path / "text.txt").write_text("Café – 2 µm\n", encoding="utf-8")
+    (tmp_path / "text.txt").write_text("Café \u2013 2 µm\n", encoding="utf-8")
     result = keystone("grants", "update", "2", "--set", "description=@text.txt")
     assert result.exit_code == 0, result.stderr
-    assert server.requests[-1].body == {"description": "Café – 2 µm"}
+    assert server.requests[-1].body == {"description": "Café \u2013 2 µm"}
 
 
 def test_the_upload_field_from_stdin_sends_the_bytes_as_they_are(keystone: Keystone) -> None:
