@@ -70,10 +70,14 @@ def login(store: Store, renderer: Renderer, payload: Any) -> Result:
     )
 
 
-def logout(store: Store, user: dict[str, Any] | None) -> Result:
-    """``POST authentication/logout/``: end the user's sessions and expire the cookie."""
-    if user is not None:
-        for key in [k for k, uid in store.sessions.items() if uid == user["id"]]:
-            del store.sessions[key]
-    expired = "expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"
+def logout(store: Store) -> Result:
+    """``POST authentication/logout/``: end the request's session, as Django's ``logout``.
+
+    Only the session of the request ends: the user's other sessions (another client) stay
+    logged in. The session cookie is expired only if the request carried one.
+    """
+    if store.session is None:
+        return Result(200)
+    store.sessions.pop(store.session, None)
+    expired = "expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax"
     return Result(200, headers=[("Set-Cookie", f'sessionid=""; {expired}')])

@@ -64,7 +64,7 @@ class Api:
         if path == "/authentication/logout/" and method == "POST":
             if user is None:
                 return Result(401, _auth.NOT_AUTHENTICATED)
-            return _auth.logout(self.store, user)
+            return _auth.logout(self.store)
         if not _known(path):
             return not_found_page()  # URLs resolve before authentication
         if user is None:

@@ -73,6 +73,7 @@ class Front:
         scheme = request.url.scheme if request is not None else "http"
         self.api.base = f"{scheme}://{host}{self.root}" if host else self.origin + self.root
         cookies = parse_cookies(headers.get("cookie", ""))
+        store.session = cookies.get("sessionid")
         user, via, refusal = authenticate(store, headers.get("Authorization", ""), cookies)
         try:
             payload, files = parse_body(headers.get("Content-Type", ""), content)

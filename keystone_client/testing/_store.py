@@ -40,6 +40,7 @@ class Store:
         self.sessions: dict[str, int] = {}  # sessionid -> user id
         self.tokens: dict[str, int] = {}  # token key -> user id
         self.cid: str | None = None  # correlation id of the request being served
+        self.session: str | None = None  # session cookie of the request being served
 
     # -- transactions ------------------------------------------------------------------------
 

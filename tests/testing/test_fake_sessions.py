@@ -1,0 +1,117 @@
+"""The fake's sessions and tokens as the server keeps them: logout ends the request's own
+session only, and a deleted user's token or session no longer authenticates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from keystone_client.testing import FakeKeystone
+
+EXPIRED = 'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax'
+NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
+
+
+@pytest.fixture
+def clients(fake: FakeKeystone) -> Iterator[list[httpx.Client]]:
+    made: list[httpx.Client] = []
+    yield made
+    for client in made:
+        client.close()
+
+
+def session(fake: FakeKeystone, clients: list[httpx.Client], username: str) -> httpx.Client:
+    """A browser-like client logged in as ``username`` (cookies, CSRF header)."""
+    client = httpx.Client(base_url=fake.url, transport=fake.transport())
+    clients.append(client)
+    answer = client.post("/authentication/login/", json=fake.credentials(username))
+    assert answer.status_code == 200
+    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
+    return client
+
+
+def staff(fake: FakeKeystone, clients: list[httpx.Client]) -> httpx.Client:
+    client = httpx.Client(
+        base_url=fake.url,
+        transport=fake.transport(),
+        headers={"Authorization": f"Token {fake.token}"},
+    )
+    clients.append(client)
+    return client
+
+
+def user_id(fake: FakeKeystone, clients: list[httpx.Client], username: str) -> int:
+    found = staff(fake, clients).get("/users/users/", params={"username": username}).json()
+    return int(found["results"][0]["id"])
+
+
+def test_logout_ends_only_the_session_it_is_sent_with(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    laptop = session(fake, clients, "ben")
+    desktop = session(fake, clients, "ben")
+    answer = laptop.post("/authentication/logout/")
+    assert answer.status_code == 200
+    assert answer.headers.get_list("set-cookie") == [EXPIRED]
+    assert answer.content == b""
+    laptop.cookies.set("sessionid", "")  # what the expired cookie does in a browser
+    assert laptop.get("/authentication/whoami/").status_code == 401
+    assert desktop.get("/authentication/whoami/").json()["username"] == "ben"
+
+
+def test_a_session_that_was_logged_out_no_longer_authenticates(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    client = session(fake, clients, "ben")
+    kept = client.cookies["sessionid"]
+    client.post("/authentication/logout/")
+    # Replaying the old cookie: the server has forgotten the session.
+    client.cookies.set("sessionid", kept)
+    answer = client.get("/authentication/whoami/")
+    assert (answer.status_code, answer.json()) == (401, NOT_AUTHENTICATED)
+
+
+def test_logout_with_a_token_sets_no_cookie(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    desktop = session(fake, clients, fake.username)
+    answer = staff(fake, clients).post("/authentication/logout/")
+    assert answer.status_code == 200
+    assert "set-cookie" not in answer.headers
+    assert desktop.get("/authentication/whoami/").status_code == 200  # no session ended
+
+
+def test_the_token_of_a_deleted_user_is_invalid(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    token = fake.token_for("ben")
+    assert (
+        staff(fake, clients).delete(f"/users/users/{user_id(fake, clients, 'ben')}/").status_code
+        == 204
+    )
+    with httpx.Client(base_url=fake.url, transport=fake.transport()) as client:
+        answer = client.get("/authentication/whoami/", headers={"Authorization": f"Token {token}"})
+    assert (answer.status_code, answer.json()) == (401, {"detail": "Invalid token."})
+
+
+def test_the_session_of_a_deleted_user_no_longer_authenticates(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    ben = session(fake, clients, "ben")
+    assert (
+        staff(fake, clients).delete(f"/users/users/{user_id(fake, clients, 'ben')}/").status_code
+        == 204
+    )
+    answer = ben.get("/authentication/whoami/")
+    assert (answer.status_code, answer.json()) == (401, NOT_AUTHENTICATED)
+
+
+def test_an_unknown_session_cookie_is_anonymous(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    client = httpx.Client(base_url=fake.url, transport=fake.transport())
+    clients.append(client)
+    client.cookies.set("sessionid", "")
+    assert client.get("/authentication/whoami/").json() == NOT_AUTHENTICATED
