@@ -39,8 +39,6 @@ def _team_of(store: Store, coll: Collection, row: dict[str, Any]) -> Any:
     if coll.name in _REQUEST_SCOPED:
         request = store.db["allocation_requests"].get(_as_id(row.get("request")) or 0, {})
         return request.get("team")
-    if coll.name == "teams":
-        return row.get("id")
     return row.get("team")
 
 
