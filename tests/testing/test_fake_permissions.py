@@ -39,6 +39,15 @@ def test_a_teams_members_see_its_grants_and_publications(run, on):
     assert [p.id for p in run(on("dan").resources.publications.list())] == [1, 2]
 
 
+def test_a_users_team_list_holds_only_their_own_teams(run, on):
+    assert [t.id for t in run(on().resources.teams.list())] == [1, 2, 3]  # staff: all
+    assert [t.id for t in run(on("ben").resources.teams.list())] == [1, 2]
+    assert [t.id for t in run(on("dan").resources.teams.list())] == [1, 3]
+    assert run(on("carla").resources.teams.count()) == 1
+    # The list is scoped; any team can still be read by its id.
+    assert run(on("carla").resources.teams.get(3)).name == "Materials Simulation"
+
+
 def test_only_owners_and_admins_change_a_team(run, on):
     dan = on("dan")  # a plain member of team 1, owner of team 3
     with pytest.raises(PermissionDeniedError) as caught:
@@ -64,8 +73,14 @@ def test_request_children_are_created_by_team_owners_and_admins(run, on):
     with pytest.raises(PermissionDeniedError):
         run(ben.resources.comments.create(content="Not mine.", request=6))
     with pytest.raises(PermissionDeniedError):
-        run(dan.resources.allocation_requests.create(title="T", description="D", team=1, submitter=4))
-    made = run(dan.resources.allocation_requests.create(title="T", description="D", team=3, submitter=4))
+        run(
+            dan.resources.allocation_requests.create(
+                title="T", description="D", team=1, submitter=4
+            )
+        )
+    made = run(
+        dan.resources.allocation_requests.create(title="T", description="D", team=3, submitter=4)
+    )
     assert made.team_id == 3
 
 

@@ -80,9 +80,7 @@ def test_a_request_nests_its_grants_and_publications_in_full(raw):
     request = raw.get("/allocations/requests/1/").json()
     grant = raw.get("/research/grants/2/").json()
     publication = raw.get("/research/publications/1/").json()
-    assert request["_grants"] == [
-        {k: v for k, v in grant.items() if not k.startswith("_")}
-    ]
+    assert request["_grants"] == [{k: v for k, v in grant.items() if not k.startswith("_")}]
     assert request["_publications"] == [
         {k: v for k, v in publication.items() if not k.startswith("_")}
     ]
