@@ -2,8 +2,9 @@
 
 Staff see and change everything. Everyone else:
 
-- users, teams, memberships, clusters: read by all; users change only their own record,
-  team owners and admins change their team and its memberships, clusters are staff-only;
+- users, teams, memberships, clusters: read by all, though the team list holds only the
+  user's own teams; users change only their own record, team owners and admins change their
+  team and its memberships, clusters are staff-only;
 - grants and publications: read and written by members of their team;
 - allocation requests and attachments: read by team members, created by team owners and
   admins; allocations and reviews: read by team members, written by staff;
@@ -19,7 +20,7 @@ from typing import Any
 from ._schema import Collection
 from ._store import Store
 
-__all__ = ["can_write", "visible"]
+__all__ = ["can_write", "listed", "visible"]
 
 _TEAM_SCOPED = frozenset({"grants", "publications", "allocation_requests"})
 _REQUEST_SCOPED = frozenset({"allocations", "allocation_reviews", "comments", "attachments"})
@@ -39,8 +40,6 @@ def _team_of(store: Store, coll: Collection, row: dict[str, Any]) -> Any:
     if coll.name in _REQUEST_SCOPED:
         request = store.db["allocation_requests"].get(_as_id(row.get("request")) or 0, {})
         return request.get("team")
-    if coll.name == "teams":
-        return row.get("id")
     return row.get("team")
 
 
@@ -62,6 +61,13 @@ def visible(store: Store, coll: Collection, user: dict[str, Any], row: dict[str,
     if coll.name in _TEAM_SCOPED or coll.name in _REQUEST_SCOPED:
         return _team_of(store, coll, row) in _teams(store, user)
     return True
+
+
+def listed(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether ``row`` is in ``user``'s list: a readable record, and of teams only their own."""
+    if coll.name == "teams" and not user["is_staff"]:
+        return row["id"] in _teams(store, user)
+    return visible(store, coll, user, row)
 
 
 def can_write(

@@ -25,10 +25,6 @@ class Renderer:
         # A collection declared after this module was written is served as stored.
         return dict(row) if renderer is None else renderer(row)
 
-    def user_summary(self, uid: int | None) -> dict[str, Any] | None:
-        """The nested summary of a user."""
-        return self._user_summary(uid)
-
     def _user_summary(self, uid: int | None) -> dict[str, Any] | None:
         user = self.store.db["users"].get(uid) if uid is not None else None
         if user is None:

@@ -11,7 +11,7 @@ from . import _auth, _stats
 from ._batch import run_batch
 from ._faults import Throttle
 from ._filtering import apply_filters, sort_rows
-from ._permissions import can_write, visible
+from ._permissions import can_write, listed, visible
 from ._render import Renderer
 from ._schema import BY_ENDPOINT, CHOICES, COLLECTIONS, Collection
 from ._store import Store
@@ -116,7 +116,7 @@ class Api:
             rows = self.store.feed_rows()
         else:
             rows = list(self.store.db[coll.name].values())
-        rows = [row for row in rows if visible(self.store, coll, user, row)]
+        rows = [row for row in rows if listed(self.store, coll, user, row)]
         return apply_filters(coll, rows, query)
 
     def _collection(

@@ -123,3 +123,81 @@ def test_importing_the_library_does_not_load_the_testing_package():
         "print([m for m in sys.modules if m.startswith('keystone_client.testing')])"
     )
     assert loaded == "[]"
+
+
+def test_the_marker_is_declared_with_its_options(pytester):
+    result = run(pytester, "--markers")
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.keystone(seed=None, user=None, page_cap=1000, throttle=None, url=None):"
+            " set up the keystone_fake fixture (seed 'demo', the user the clients log in as,"
+            " the page cap, requests per user per minute, the fake's base URL)"
+        ]
+    )
+    assert result.ret == 0
+
+
+def test_a_marked_test_passes_under_strict_markers(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.keystone(seed="demo")
+        def test_marked(keystone_fake):
+            assert len(keystone_fake.all("users")) == 4
+        """
+    )
+    run(pytester, "--strict-markers").assert_outcomes(passed=1)
+
+
+def test_a_module_wide_marker_reaches_tests_with_other_markers(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        pytestmark = pytest.mark.keystone(seed="demo", user="carla")
+
+        @pytest.mark.filterwarnings("ignore::DeprecationWarning")
+        def test_marked(keystone_fake, keystone_client):
+            assert keystone_client.login().username == "carla"
+            assert len(keystone_fake.all("users")) == 4
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
+def test_positional_marker_arguments_are_a_usage_error(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.keystone("demo")
+        def test_marked(keystone_fake):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.stdout.fnmatch_lines(
+        ["*UsageError: @pytest.mark.keystone takes keywords only, e.g. seed='demo'"]
+    )
+    assert result.ret != 0
+
+
+def test_an_unknown_marker_option_names_the_known_ones(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.keystone(pages=5)
+        def test_marked(keystone_fake):
+            pass
+        """
+    )
+    result = run(pytester)
+    result.stdout.fnmatch_lines(
+        [
+            "*UsageError: @pytest.mark.keystone got an unknown option 'pages';"
+            " it takes seed, user, page_cap, throttle, url"
+        ]
+    )
+    assert result.ret != 0
