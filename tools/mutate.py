@@ -131,15 +131,53 @@ def _statuses(workdir: Path) -> dict[str, str]:
     return found
 
 
-def first_pass(module: str, jobs: int = 1) -> dict[str, str]:
-    """Run ``module``'s mutants against its own test files; return each mutant's status."""
-    workdir = _prepare(module)
-    _write_config(workdir, [module], _own_tests(module))
-    _mutmut(workdir, "run", "--max-children", str(jobs))
-    statuses = _statuses(workdir)
+def first_pass(module: str, jobs: int = 1, again: bool = False) -> dict[str, str]:
+    """Run ``module``'s mutants against its own test files; return each mutant's status.
+
+    With ``again``, and the module unchanged since its last first pass, only that pass's
+    survivors run, against the project's current package and tests.
+    """
+    workdir = WORK / module.replace("/", ".")
+    record = workdir / "first-pass.json"
+    if again and record.is_file() and _unchanged(workdir, module):
+        statuses: dict[str, str] = json.loads(record.read_text("utf-8"))
+        names = [name for name, status in statuses.items() if status != "killed"]
+        if names:
+            _refresh(workdir)
+            _write_config(workdir, [module], _own_tests(module))
+            _mutmut(workdir, "run", "--max-children", str(jobs), *names)
+            found = _statuses(workdir)
+            statuses.update({name: found[name] for name in names})
+    else:
+        workdir = _prepare(module)
+        _write_config(workdir, [module], _own_tests(module))
+        _mutmut(workdir, "run", "--max-children", str(jobs))
+        statuses = _statuses(workdir)
     # A later run with other tests resets mutmut's verdicts; keep this pass's on record.
-    (workdir / "first-pass.json").write_text(json.dumps(statuses, indent=1), "utf-8")
+    record.write_text(json.dumps(statuses, indent=1), "utf-8")
     return statuses
+
+
+def _unchanged(workdir: Path, module: str) -> bool:
+    """Whether ``module``'s source is the one its scratch copy was mutated from."""
+    copy = workdir / PACKAGE / f"{module}.py"
+    source = ROOT / PACKAGE / f"{module}.py"
+    return copy.is_file() and copy.read_bytes() == source.read_bytes()
+
+
+def _refresh(workdir: Path) -> None:
+    """Bring the scratch copy's tests and unmutated modules up to date with the project."""
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                workdir / name,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
+        elif source.exists():
+            shutil.copy2(source, workdir / name)
 
 
 def whole_suite(
@@ -166,23 +204,25 @@ def _together_name(modules: list[str]) -> str:
     return "together." + modules[0].replace("/", ".")
 
 
-def mutate(modules: list[str], jobs: int) -> dict[str, tuple[int, int, list[str]]]:
+def mutate(
+    modules: list[str], jobs: int, again: bool = False
+) -> dict[str, tuple[int, int, list[str]]]:
     """Each module against its own tests, then every survivor against the whole suite."""
     statuses: dict[str, str] = {}
     for module in modules:
-        found = first_pass(module, jobs)
+        found = first_pass(module, jobs, again)
         killed = sum(status == "killed" for status in found.values())
         print(f"{module}: {killed}/{len(found)} killed by its own tests", flush=True)
         statuses.update(found)
     # A module without its own tests has already met the whole suite; a final one stays out.
-    again = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m)]
+    second = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m)]
     survivors = [
         name
         for name, status in statuses.items()
-        if status != "killed" and _module_of(name) in again
+        if status != "killed" and _module_of(name) in second
     ]
     if survivors:
-        statuses.update(whole_suite(again, jobs, survivors))
+        statuses.update(whole_suite(second, jobs, survivors))
     return _by_module(modules, statuses)
 
 
@@ -214,12 +254,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--together", action="store_true", help="one scratch copy and one pass for all modules"
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run only the last first pass's survivors of each unchanged module, on the "
+        "current tests",
+    )
     options = parser.parse_args(argv)
     modules = [m.removesuffix(".py") for m in options.modules] or _modules()
     if options.together:
         results = mutate_together(modules, options.jobs)
     else:
-        results = mutate(modules, options.jobs)
+        results = mutate(modules, options.jobs, options.again)
     rows = []
     for module in modules:
         killed, total, survivors = results[module]
