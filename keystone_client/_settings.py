@@ -12,7 +12,13 @@ from typing import Any, TypedDict
 import httpx
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from ._retry import DEFAULT_THROTTLE_WAIT
 from .errors import ConfigurationError
@@ -109,6 +115,27 @@ class KeystoneSettings(BaseSettings):
     env_file: str | None = Field(
         default=DEFAULT_ENV_FILE, description="The .env file read (None: none)."
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The sources in order of precedence; a setting given by one replaces the lower ones'.
+
+        pydantic-settings would merge a dict setting (``headers``) key by key across sources,
+        so that ``KEYSTONE_HEADERS`` leaked into ``headers=`` given as an argument.
+        """
+        return (
+            init_settings,
+            _Yielding(env_settings, init_settings),
+            _Yielding(dotenv_settings, init_settings, env_settings),
+            file_secret_settings,
+        )
 
     def __init__(self, **values: Any) -> None:
         """Read the settings; a bad value raises `ConfigurationError` naming its variable."""
@@ -207,6 +234,24 @@ def ssl_verification(settings: KeystoneSettings) -> bool | ssl.SSLContext:
         raise ConfigurationError(
             f"Invalid configuration: {variable}: cannot load CA file {cafile!r} ({exc})"
         ) from None
+
+
+class _Yielding(PydanticBaseSettingsSource):
+    """``source`` without the settings that any of the ``higher`` sources gives."""
+
+    def __init__(
+        self, source: PydanticBaseSettingsSource, *higher: PydanticBaseSettingsSource
+    ) -> None:
+        super().__init__(source.settings_cls)
+        self.source = source
+        self.higher = higher
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.source.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        given = {name for higher in self.higher for name in higher()}
+        return {name: value for name, value in self.source().items() if name not in given}
 
 
 class ClientOptions(TypedDict, total=False):

@@ -23,6 +23,7 @@ from keystone_client import (
     KeystoneClient,
     KeystoneSettings,
 )
+from keystone_client.testing import FakeKeystone
 
 from .conftest import BASE, Runner
 from .factories import session_cookies, user
@@ -269,6 +270,69 @@ def test_extra_headers_from_the_environment(
     run(make_client().resources.users.get(1))
 
     assert route.calls.last.request.headers["X-Gateway-Key"] == "from-env"
+
+
+def test_headers_given_replace_the_environments_whole(
+    monkeypatch: pytest.MonkeyPatch,
+    run: Runner,
+    make_client: Callable[..., Any],
+    api: respx.MockRouter,
+) -> None:
+    """An argument wins over the environment, for a dict setting too: nothing is merged."""
+    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-Gateway-Key": "from-env"}))
+    route = api.get(USER_1).mock(return_value=httpx.Response(200, json=user(1)))
+
+    run(make_client(headers={"X-Site": "arg"}).resources.users.get(1))
+
+    sent = route.calls.last.request.headers
+    assert sent["X-Site"] == "arg"
+    assert "X-Gateway-Key" not in sent
+
+
+def test_headers_of_given_settings_replace_the_environments_whole(
+    monkeypatch: pytest.MonkeyPatch,
+    run: Runner,
+    make_client: Callable[..., Any],
+    api: respx.MockRouter,
+) -> None:
+    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-Gateway-Key": "from-env"}))
+    route = api.get(USER_1).mock(return_value=httpx.Response(200, json=user(1)))
+    settings = KeystoneSettings(url=BASE, headers={"X-Site": "settings"}, env_file=None)
+
+    run(make_client(settings=settings).resources.users.get(1))
+
+    sent = route.calls.last.request.headers
+    assert sent["X-Site"] == "settings"
+    assert "X-Gateway-Key" not in sent
+
+
+def test_environment_headers_replace_the_env_files_whole(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / "site.env"
+    env_file.write_text('KEYSTONE_HEADERS={"X-From-File": "1"}\n')
+    assert KeystoneSettings(url=BASE, env_file=str(env_file)).headers == {"X-From-File": "1"}
+    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-From-Env": "2"}))
+    assert KeystoneSettings(url=BASE, env_file=str(env_file)).headers == {"X-From-Env": "2"}
+
+
+def test_the_fakes_clients_send_no_environment_headers(
+    monkeypatch: pytest.MonkeyPatch, run: Runner
+) -> None:
+    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-Gateway-Key": "from-env"}))
+    fake = FakeKeystone()
+    sent: list[httpx.Headers] = []
+    handle = fake.handle
+
+    def recording(request: httpx.Request) -> tuple[int, list[tuple[str, str]], bytes]:
+        sent.append(request.headers)
+        return handle(request)
+
+    monkeypatch.setattr(fake, "handle", recording)
+    client = fake.async_client() if run.is_async else fake.client()
+    run(client.http_get("version/"))
+    run(client.close())
+    assert sent and all("x-gateway-key" not in headers for headers in sent)
 
 
 def test_extra_headers_may_replace_user_agent_and_accept(
