@@ -398,3 +398,20 @@ def test_a_ca_file_that_is_no_certificate_is_named_with_its_variable(
     assert text.startswith(
         f"Invalid configuration: KEYSTONE_{argument.upper()}: cannot load CA file {str(junk)!r} ("
     )
+
+
+def test_a_yielding_source_answers_a_field_as_the_source_it_wraps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic_settings import EnvSettingsSource, InitSettingsSource
+
+    from keystone_client._settings import KeystoneSettings, _Yielding
+
+    monkeypatch.setenv("KEYSTONE_TIMEOUT", "7")
+    env = EnvSettingsSource(KeystoneSettings, env_prefix="KEYSTONE_")
+    init = InitSettingsSource(KeystoneSettings, init_kwargs={"url": "http://x/"})
+    source = _Yielding(env, init)
+    field = KeystoneSettings.model_fields["timeout"]
+    assert source.get_field_value(field, "timeout") == env.get_field_value(field, "timeout")
+    assert source.get_field_value(field, "timeout")[0] == "7"
+    assert source() == {"timeout": "7"}
