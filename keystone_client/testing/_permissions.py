@@ -2,9 +2,12 @@
 
 Staff see and change everything. Everyone else:
 
+- inactive users and teams, and the memberships of either, do not exist for them: not
+  found by id, missing from lists;
 - users, teams, memberships, clusters: read by all, though the team list holds only the
-  user's own teams; users change only their own record, team owners and admins change their
-  team and its memberships, clusters are staff-only;
+  user's own teams; users change and delete only their own record; team owners and admins
+  change their team and its memberships, and add members to it; a member may delete their
+  own membership; clusters are staff-only;
 - grants and publications: read and written by members of their team;
 - allocation requests and attachments: read by team members, created by team owners and
   admins; allocations and reviews: read by team members, written by staff;
@@ -20,7 +23,7 @@ from typing import Any
 from ._schema import Collection
 from ._store import Store
 
-__all__ = ["can_write", "listed", "visible"]
+__all__ = ["can_write", "hidden", "listed", "visible"]
 
 _TEAM_SCOPED = frozenset({"grants", "publications", "allocation_requests"})
 _REQUEST_SCOPED = frozenset({"allocations", "allocation_reviews", "comments", "attachments"})
@@ -48,6 +51,19 @@ def _as_id(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def hidden(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Whether ``row`` is outside ``user``'s records altogether: not found, not listed."""
+    if user["is_staff"]:
+        return False
+    if coll.name in ("users", "teams"):
+        return not row["is_active"]
+    if coll.name == "memberships":
+        team = store.db["teams"].get(row["team"], {})
+        member = store.db["users"].get(row["user"], {})
+        return not (team.get("is_active") and member.get("is_active"))
+    return False
+
+
 def visible(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
     """Whether ``user`` may read ``row``."""
     if coll.name == "notifications":  # everyone, staff too, sees only their own
@@ -65,6 +81,8 @@ def visible(store: Store, coll: Collection, user: dict[str, Any], row: dict[str,
 
 def listed(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
     """Whether ``row`` is in ``user``'s list: a readable record, and of teams only their own."""
+    if hidden(store, coll, user, row):
+        return False
     if coll.name == "teams" and not user["is_staff"]:
         return row["id"] in _teams(store, user)
     return visible(store, coll, user, row)
@@ -85,15 +103,22 @@ def can_write(
     row = record if record is not None else data
     name = coll.name
     if name == "users":
-        return record is not None and record["id"] == user["id"] and method != "DELETE"
+        return record is not None and record["id"] == user["id"]
     if name in _OWNED:
         return record is None or record.get("user") == user["id"]
     if name == "teams":
         return record is None or record["id"] in _teams(store, user, _ADMIN_ROLES)
     if name == "memberships":
-        if record is not None and method == "DELETE" and record["user"] == user["id"]:
+        # The team named in the body is checked first, on every write; a missing or unknown
+        # team is left to validation.
+        team = _as_id(data.get("team"))
+        if team in store.db["teams"] and team not in _teams(store, user, _ADMIN_ROLES):
+            return False
+        if record is None:
             return True
-        return _as_id(row.get("team")) in _teams(store, user, _ADMIN_ROLES)
+        if method == "DELETE" and record["user"] == user["id"]:
+            return True
+        return record["team"] in _teams(store, user, _ADMIN_ROLES)
     if name in ("grants", "publications"):
         return _as_id(_team_of(store, coll, row)) in _teams(store, user)
     if name in ("allocation_requests", "attachments"):

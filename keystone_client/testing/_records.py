@@ -72,7 +72,7 @@ class RecordMaker:
                 coll,
                 data,
                 {},
-                actor or {"id": staff_id},
+                actor or {"id": staff_id, "is_staff": True},  # set-up writes as staff
                 partial=False,
                 creating=True,
                 fields=writable,

@@ -11,7 +11,7 @@ from . import _auth, _stats
 from ._batch import run_batch
 from ._faults import Throttle
 from ._filtering import apply_filters, sort_rows
-from ._permissions import can_write, listed, visible
+from ._permissions import can_write, hidden, listed, visible
 from ._render import Renderer
 from ._schema import BY_ENDPOINT, CHOICES, COLLECTIONS, Collection
 from ._store import Store
@@ -147,7 +147,7 @@ class Api:
                 return Result(403, FORBIDDEN)
             return self.writer.create(coll, payload, files, user)
         record = self.store.db[coll.name].get(int(pk)) if pk.isdigit() else None
-        if record is None:
+        if record is None or hidden(self.store, coll, user, record):
             return Result(404, {"detail": f"No {coll.model_name} matches the given query."})
         if not visible(self.store, coll, user, record):
             # Lists are scoped to the user; a record outside the scope is refused, not hidden.

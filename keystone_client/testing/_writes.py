@@ -80,7 +80,19 @@ class Writer:
                 errors[name] = [str(exc)]
         if errors:
             raise BadRequest(errors)
+        if not user["is_staff"]:
+            self._refuse_inactive(coll, clean, creating)
         return clean
+
+    def _refuse_inactive(self, coll: Collection, clean: dict[str, Any], creating: bool) -> None:
+        """The server's checks that keep non-staff users from making inactive records."""
+        if coll.name == "teams" and creating and clean.get("is_active") is False:
+            message = "This field cannot be set to False on new records by non-staff users."
+            raise BadRequest({"is_active": [message]})
+        team = self.store.db["teams"].get(clean.get("team") or 0)
+        if coll.name == "memberships" and team is not None and not team["is_active"]:
+            message = "Non-staff cannot create a membership for an inactive team."
+            raise BadRequest({"team": [message]})
 
     def _value(self, spec: FieldRule, value: Any) -> Any:
         if value is None or (value == "" and spec.kind in ("date", "int", "decimal", "fk")):

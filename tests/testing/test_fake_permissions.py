@@ -96,3 +96,131 @@ def test_a_child_of_an_unknown_request_is_refused_not_validated(fake, path, body
     with httpx.Client(base_url=fake.url, transport=fake.transport(), headers=headers) as http:
         answer = http.post(path, json={"content": "Hi", **body})
     assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+
+
+def _as(fake, username):
+    headers = {"Authorization": f"Token {fake.token_for(username)}"}
+    return httpx.Client(base_url=fake.url, transport=fake.transport(), headers=headers)
+
+
+def _ids(answer):
+    assert answer.status_code == 200
+    return [row["id"] for row in answer.json()["results"]]
+
+
+def test_an_inactive_team_and_its_memberships_do_not_exist_for_non_staff(fake, raw):
+    assert raw.patch("/users/teams/1/", json={"is_active": False}).status_code == 200
+    ben = _as(fake, "ben")  # owner of team 1
+    missing_team = {"detail": "No Team matches the given query."}
+    missing_membership = {"detail": "No Membership matches the given query."}
+    for method in ("GET", "PATCH", "DELETE"):
+        answer = ben.request(method, "/users/teams/1/", json={"is_active": True})
+        assert (answer.status_code, answer.json()) == (404, missing_team)
+        answer = ben.request(method, "/users/memberships/1/", json={"role": "AD"})
+        assert (answer.status_code, answer.json()) == (404, missing_membership)
+    assert _ids(ben.get("/users/teams/")) == [2]
+    assert _ids(ben.get("/users/memberships/")) == [3, 4, 5]
+    assert ben.get("/users/memberships/", params={"team": 1}).json()["count"] == 0
+    # Staff see everything.
+    assert raw.get("/users/teams/1/").json()["is_active"] is False
+    assert _ids(raw.get("/users/teams/")) == [1, 2, 3]
+    assert _ids(raw.get("/users/memberships/")) == [1, 2, 3, 4, 5]
+
+
+def test_an_inactive_user_and_their_memberships_do_not_exist_for_non_staff(fake, raw):
+    assert raw.patch("/users/users/4/", json={"is_active": False}).status_code == 200
+    ben = _as(fake, "ben")
+    answer = ben.get("/users/users/4/")
+    assert (answer.status_code, answer.json()) == (
+        404,
+        {"detail": "No User matches the given query."},
+    )
+    assert _ids(ben.get("/users/users/")) == [1, 2, 3]
+    assert _ids(ben.get("/users/memberships/")) == [1, 3, 4]
+    answer = ben.delete("/users/memberships/2/")  # dan's, in ben's team
+    assert (answer.status_code, answer.json()) == (
+        404,
+        {"detail": "No Membership matches the given query."},
+    )
+    assert raw.get("/users/users/4/").json()["is_active"] is False
+    assert _ids(raw.get("/users/users/")) == [1, 2, 3, 4]
+    assert _ids(raw.get("/users/memberships/")) == [1, 2, 3, 4, 5]
+
+
+def test_a_user_changes_and_deletes_their_own_record_only(fake, raw):
+    eve = fake.add("users", username="eve", first_name="Eve")
+    client = _as(fake, "eve")
+    answer = client.patch(f"/users/users/{eve.id}/", json={"first_name": "Evelyn"})
+    assert (answer.status_code, answer.json()["first_name"]) == (200, "Evelyn")
+    for method in ("PATCH", "DELETE"):
+        answer = client.request(method, "/users/users/2/", json={"first_name": "X"})
+        assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+    answer = client.post("/users/users/", json={"username": "frank", "password": "pw-123456!"})
+    assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+    answer = client.delete(f"/users/users/{eve.id}/")
+    assert (answer.status_code, answer.content) == (204, b"")
+    assert raw.get(f"/users/users/{eve.id}/").status_code == 404
+    assert raw.get("/users/users/2/").json()["first_name"] == "Ben"
+
+
+def test_a_member_deletes_their_own_membership_but_changes_none(fake, raw):
+    dan = _as(fake, "dan")  # membership 2: a plain member of team 1
+    answer = dan.patch("/users/memberships/2/", json={"role": "OW"})
+    assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+    answer = dan.delete("/users/memberships/1/")  # ben's, in the same team
+    assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+    assert dan.get("/users/memberships/1/").status_code == 200  # read by all
+    # The team named in the body is checked first, even on deleting one's own membership.
+    answer = dan.request("DELETE", "/users/memberships/2/", json={"team": 2})
+    assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+    assert dan.delete("/users/memberships/2/").status_code == 204
+    assert raw.get("/users/memberships/2/").status_code == 404
+
+
+def test_a_membership_moves_only_between_teams_the_user_runs(fake, raw):
+    ben = _as(fake, "ben")  # owner of team 1, admin of team 2, nothing in team 3
+    answer = ben.patch("/users/memberships/2/", json={"team": 3})
+    assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+    assert raw.get("/users/memberships/2/").json()["team"] == 1
+    answer = ben.patch("/users/memberships/2/", json={"team": 2})
+    assert (answer.status_code, answer.json()["team"]) == (200, 2)
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"user": 3, "role": "MB"}, {"team": ["This field is required."]}),
+        (
+            {"user": 3, "role": "MB", "team": 99},
+            {"team": ['Invalid pk "99" - object does not exist.']},
+        ),
+    ],
+    ids=["missing-team", "no-such-team"],
+)
+def test_a_membership_without_a_known_team_is_validated_not_refused(fake, body, errors):
+    answer = _as(fake, "dan").post("/users/memberships/", json=body)
+    assert (answer.status_code, answer.json()) == (400, errors)
+
+
+def test_non_staff_make_no_inactive_team_and_no_member_of_one(fake, raw):
+    ben = _as(fake, "ben")
+    answer = ben.post("/users/teams/", json={"name": "Dormant", "is_active": False})
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"is_active": ["This field cannot be set to False on new records by non-staff users."]},
+    )
+    answer = ben.post("/users/teams/", json={"name": "Awake"})
+    assert (answer.status_code, answer.json()["is_active"]) == (201, True)
+    assert (
+        raw.post("/users/teams/", json={"name": "Dormant", "is_active": False}).status_code == 201
+    )
+    assert raw.patch("/users/teams/2/", json={"is_active": False}).status_code == 200
+    joining = {"team": 2, "user": 4, "role": "MB"}
+    answer = ben.post("/users/memberships/", json=joining)  # admin of the inactive team
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"team": ["Non-staff cannot create a membership for an inactive team."]},
+    )
+    answer = _as(fake, "dan").post("/users/memberships/", json=joining)  # not its admin
+    assert (answer.status_code, answer.json()) == (403, FORBIDDEN)
+    assert raw.post("/users/memberships/", json=joining).status_code == 201
