@@ -258,7 +258,22 @@ def test_extra_headers_sent_with_every_request(
     assert patch.calls.last.request.headers["X-CSRFToken"] == "csrf-1"
 
 
-def test_extra_headers_from_the_environment(
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, {"X-Gateway-Key": "from-env"}),
+        # An argument wins over the environment, for a dict setting too: nothing is merged.
+        ({"headers": {"X-Site": "arg"}}, {"X-Site": "arg"}),
+        (
+            {"settings": KeystoneSettings(url=BASE, headers={"X-Site": "set"}, env_file=None)},
+            {"X-Site": "set"},
+        ),
+    ],
+    ids=["environment", "argument", "settings"],
+)
+def test_extra_headers_from_the_environment_unless_given(
+    options: dict[str, Any],
+    expected: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
     run: Runner,
     make_client: Callable[..., Any],
@@ -267,43 +282,11 @@ def test_extra_headers_from_the_environment(
     monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-Gateway-Key": "from-env"}))
     route = api.get(USER_1).mock(return_value=httpx.Response(200, json=user(1)))
 
-    run(make_client().resources.users.get(1))
-
-    assert route.calls.last.request.headers["X-Gateway-Key"] == "from-env"
-
-
-def test_headers_given_replace_the_environments_whole(
-    monkeypatch: pytest.MonkeyPatch,
-    run: Runner,
-    make_client: Callable[..., Any],
-    api: respx.MockRouter,
-) -> None:
-    """An argument wins over the environment, for a dict setting too: nothing is merged."""
-    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-Gateway-Key": "from-env"}))
-    route = api.get(USER_1).mock(return_value=httpx.Response(200, json=user(1)))
-
-    run(make_client(headers={"X-Site": "arg"}).resources.users.get(1))
+    run(make_client(**options).resources.users.get(1))
 
     sent = route.calls.last.request.headers
-    assert sent["X-Site"] == "arg"
-    assert "X-Gateway-Key" not in sent
-
-
-def test_headers_of_given_settings_replace_the_environments_whole(
-    monkeypatch: pytest.MonkeyPatch,
-    run: Runner,
-    make_client: Callable[..., Any],
-    api: respx.MockRouter,
-) -> None:
-    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-Gateway-Key": "from-env"}))
-    route = api.get(USER_1).mock(return_value=httpx.Response(200, json=user(1)))
-    settings = KeystoneSettings(url=BASE, headers={"X-Site": "settings"}, env_file=None)
-
-    run(make_client(settings=settings).resources.users.get(1))
-
-    sent = route.calls.last.request.headers
-    assert sent["X-Site"] == "settings"
-    assert "X-Gateway-Key" not in sent
+    extra = {name: sent.get(name) for name in ("X-Gateway-Key", "X-Site")}
+    assert extra == {"X-Gateway-Key": None, "X-Site": None, **expected}
 
 
 def test_environment_headers_replace_the_env_files_whole(

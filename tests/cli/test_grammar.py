@@ -22,6 +22,13 @@ def declare(monkeypatch: pytest.MonkeyPatch, name: str, declaration: Any) -> Non
     monkeypatch.setattr(_catalog.Collections, name, declaration, raising=False)
 
 
+def declare_widgets(monkeypatch: pytest.MonkeyPatch, **spec: Any) -> None:
+    """Declare ``widget_parts``: read-only, at its own endpoint, with the grants' model."""
+    grants = _catalog.Collections.grants.spec
+    declaration = ReadOnly(endpoint="research/widget-parts/", model=grants.model, **spec)
+    declare(monkeypatch, "widget_parts", declaration)
+
+
 def commands_in(help_text: str) -> list[str]:
     """The command names a --help page lists."""
     section = help_text.split("Commands:")[1]
@@ -90,15 +97,7 @@ def test_a_declared_collection_operation_and_filter_appear_with_no_cli_code(
     """A made-up collection (grants' filters plus one, under a new name and endpoint, with
     fewer operations), declared in the table alone, shows up in help, parsing and completion."""
     grants = _catalog.Collections.grants.spec
-    declare(
-        monkeypatch,
-        "widget_parts",
-        ReadOnly(
-            endpoint="research/widget-parts/",
-            model=grants.model,
-            filters={**grants.filters, "colour": "text"},
-        ),
-    )
+    declare_widgets(monkeypatch, filters={**grants.filters, "colour": "text"})
     assert "widget-parts" in keystone("--help").stdout
     ops = commands_in(keystone("widget-parts", "--help").stdout)
     assert ops == ["list", "count", "get"]
@@ -269,15 +268,10 @@ def test_a_choice_field_with_no_enum_in_the_model_has_no_codes(
     from keystone_client.cli import grammar
 
     grants = _catalog.Collections.grants.spec
-    declare(
+    declare_widgets(
         monkeypatch,
-        "widget_parts",
-        ReadOnly(
-            endpoint="research/widget-parts/",
-            model=grants.model,
-            filters=grants.filters,
-            choices={"agency": "research/widget-choices/agency/", "colour": "research/c/"},
-        ),
+        filters=grants.filters,
+        choices={"agency": "research/widget-choices/agency/", "colour": "research/c/"},
     )
     assert grammar.collections()["widget-parts"].choices == {"agency": [], "colour": []}
     assert keystone.complete("widget-parts", "choices", "") == ["agency", "colour"]
@@ -289,16 +283,7 @@ def test_a_filter_of_a_kind_with_no_lookups_offers_none(
 ) -> None:
     from keystone_client.cli import grammar
 
-    grants = _catalog.Collections.grants.spec
-    declare(
-        monkeypatch,
-        "widget_parts",
-        ReadOnly(
-            endpoint="research/widget-parts/",
-            model=grants.model,
-            filters={"serial": "uuid"},
-        ),
-    )
+    declare_widgets(monkeypatch, filters={"serial": "uuid"})
     widgets = grammar.collections()["widget-parts"]
     assert widgets.filters == {"serial": "uuid"}
     assert widgets.lookups == {}
