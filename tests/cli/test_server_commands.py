@@ -72,7 +72,12 @@ def test_password_stdin_that_is_empty(keystone: Keystone) -> None:
 
 @pytest.mark.parametrize(
     ("line", "password"),
-    [("pass word \n", "pass word "), ("windows\r\n", "windows"), ("last", "last")],
+    [
+        ("pass word \n", "pass word "),
+        ("windows\r\n", "windows"),
+        ("last", "last"),
+        ("endsinX\n", "endsinX"),
+    ],
 )
 def test_password_stdin_keeps_all_but_the_line_end(
     keystone: Keystone, server: FakeKeystone, line: str, password: str
