@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from keystone_client import APIConnectionError, APITimeoutError, RateLimitError, ServerError
-from keystone_client.testing import Fault, FakeKeystone
+from keystone_client.testing import FakeKeystone, Fault
 
 
 def test_an_injected_status_answers_the_given_number_of_times(run, fake, on):
@@ -177,7 +177,9 @@ def test_an_html_error_page_keeps_its_retry_after(fake, raw):
     assert answer.headers["Content-Type"] == "text/html"
 
 
-@pytest.mark.parametrize(("given", "stored"), [("", "/"), ("/", "/"), ("/version", "/version/")])
+@pytest.mark.parametrize(
+    ("given", "stored"), [("", "/"), ("/", "/"), ("/version", "/version/"), ("X", "/X/")]
+)
 def test_a_fault_path_is_the_api_path_with_slashes(fake, raw, given, stored):
     fault = fake.fail("GET", given, 502)
     assert fault.path == stored
