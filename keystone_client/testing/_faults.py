@@ -81,10 +81,18 @@ def _seconds(value: float) -> str:
     return str(math.ceil(value))
 
 
+def _throttled(wait: float | None) -> dict[str, str]:
+    """DRF's throttled message, ``wait`` rounded up to whole seconds (none without a wait)."""
+    if not wait:
+        return {"detail": "Request was throttled."}
+    seconds = _seconds(wait)
+    unit = "second" if seconds == "1" else "seconds"
+    return {"detail": f"Request was throttled. Expected available in {seconds} {unit}."}
+
+
 def _fault_body(status: int, retry_after: float | None) -> dict[str, str]:
     if status == 429:
-        wait = f" Expected available in {_seconds(retry_after)} seconds." if retry_after else ""
-        return {"detail": f"Request was throttled.{wait}"}
+        return _throttled(retry_after)
     if status == 503:
         return {"detail": "Service temporarily unavailable, try again later."}
     return {"detail": "A server error occurred."}
@@ -111,12 +119,8 @@ class Throttle:
         while history and history[-1] <= now - self.per:
             history.pop()
         if len(history) >= self.rate:
+            # Positive: the oldest request in the window is younger than ``per``.
             wait = self.per - (now - history[-1])
-            retry = _seconds(max(wait, 1))
-            return Result(
-                429,
-                {"detail": f"Request was throttled. Expected available in {retry} seconds."},
-                headers=[("Retry-After", retry)],
-            )
+            return Result(429, _throttled(wait), headers=[("Retry-After", _seconds(wait))])
         history.appendleft(now)
         return None

@@ -23,16 +23,36 @@ def _duration(delta: dt.timedelta) -> str:
     return text
 
 
+def _average(deltas: list[dt.timedelta]) -> dt.timedelta | None:
+    return sum(deltas, dt.timedelta()) / len(deltas) if deltas else None
+
+
+def _days(average: dt.timedelta | None) -> float | None:
+    """Whole days of an average duration, as the server sends them (a float)."""
+    return float(average.days) if average is not None else None
+
+
 def request_stats(
     db: dict[str, dict[int, dict[str, Any]]], rows: list[dict[str, Any]], today: dt.date
 ) -> dict[str, Any]:
     def day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
 
+    def when(row: dict[str, Any]) -> str | None:
+        # A request without dates is in no stage: SQL comparisons with NULL are false.
+        active, expire = day(row["active"]), day(row["expire"])
+        if active is not None and active > today:
+            return "upcoming"
+        if expire is not None and expire < today:
+            return "expired"
+        if active is not None and expire is not None:
+            return "active"
+        return None
+
     approved = [r for r in rows if r["status"] == "AP"]
-    upcoming = [r for r in approved if (a := day(r["active"])) and a > today]
-    expired = [r for r in approved if (e := day(r["expire"])) and e <= today]
-    active = [r for r in approved if r not in upcoming and r not in expired]
+    upcoming = [r for r in approved if when(r) == "upcoming"]
+    expired = [r for r in approved if when(r) == "expired"]
+    active = [r for r in approved if when(r) == "active"]
     ids = {r["id"] for r in rows}
     allocations = [a for a in db["allocations"].values() if a["request"] in ids]
 
@@ -42,11 +62,17 @@ def request_stats(
 
     pending = [r for r in rows if r["status"] == "PD"]
     declined = [r for r in rows if r["status"] == "DC"]
-    now = dt.datetime.now(dt.UTC)
-    waits = [(now - dt.datetime.fromisoformat(r["submitted"])).days for r in pending]
+    # The server averages ``active - submitted`` and ``expire - active`` over every request
+    # that has both dates, a date counting from its midnight (UTC).
+    waits = [
+        dt.datetime.combine(day(r["active"]), dt.time(), dt.UTC)  # type: ignore[arg-type]
+        - dt.datetime.fromisoformat(r["submitted"])
+        for r in rows
+        if r["active"]
+    ]
     spans = [
-        (day(r["expire"]) - day(r["active"])).days  # type: ignore[operator]
-        for r in approved
+        day(r["expire"]) - day(r["active"])  # type: ignore[operator]
+        for r in rows
         if r["active"] and r["expire"]
     ]
     return {
@@ -66,20 +92,21 @@ def request_stats(
         "su_requested_total": float(sum(a["requested"] for a in allocations)),
         "su_awarded_total": float(sum(a["awarded"] or 0 for a in allocations)),
         "su_finalized_total": float(sum(a["final"] or 0 for a in allocations)),
-        "days_pending_average": sum(waits) / len(waits) if waits else None,
-        "days_active_average": sum(spans) / len(spans) if spans else None,
+        "days_pending_average": _days(_average(waits)),
+        "days_active_average": _days(_average(spans)),
     }
 
 
 def grant_stats(rows: list[dict[str, Any]], today: dt.date) -> dict[str, Any]:
-    def when(row: dict[str, Any]) -> str:
+    def when(row: dict[str, Any]) -> str | None:
+        # An open-ended grant that has started is in no stage: SQL comparisons with NULL fail.
         start = dt.date.fromisoformat(row["start_date"])
         end = dt.date.fromisoformat(row["end_date"]) if row["end_date"] else None
         if start > today:
             return "upcoming"
-        if end is not None and end < today:
-            return "expired"
-        return "active"
+        if end is None:
+            return None
+        return "expired" if end <= today else "active"
 
     def total(group: str | None = None) -> Decimal:
         return sum(
@@ -108,12 +135,12 @@ def publication_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
         for r in rows
         if r["published"] and r["submitted"]
     ]
-    average = sum(reviews, dt.timedelta()) / len(reviews) if reviews else None
+    average = _average(reviews)
     return {
         "publications_count": len(rows),
         "draft_count": sum(not r["submitted"] and not r["published"] for r in rows),
         "submitted_count": sum(bool(r["submitted"]) and not r["published"] for r in rows),
         "accepted_count": sum(bool(r["published"]) for r in rows),
-        "journals_count": len({r["journal"] for r in rows if r["journal"]}),
+        "journals_count": len({r["journal"] for r in rows if r["journal"] is not None}),
         "review_average": _duration(average) if average is not None else None,
     }

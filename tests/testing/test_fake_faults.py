@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from keystone_client import APIConnectionError, APITimeoutError, RateLimitError, ServerError
-from keystone_client.testing import FakeKeystone
+from keystone_client.testing import FakeKeystone, Fault
 
 
 def test_an_injected_status_answers_the_given_number_of_times(run, fake, on):
@@ -123,3 +123,115 @@ def test_assert_requested_explains_a_miss(fake, raw):
         fake.assert_requested("DELETE", "research/grants/1")
     with pytest.raises(AssertionError, match=r"GET /version/ \{\} -> 200"):
         fake.assert_requested("GET", "version", times=2)
+
+
+def test_a_fault_of_unknown_kind_is_refused_by_name():
+    with pytest.raises(ValueError) as caught:
+        Fault("GET", "version", kind="hang")
+    assert str(caught.value) == "fault kind must be one of status, connect, timeout, not 'hang'"
+
+
+@pytest.mark.parametrize("status", [399, 600, 200])
+def test_an_injected_status_outside_4xx_5xx_is_refused(fake, status):
+    with pytest.raises(ValueError) as caught:
+        fake.fail("GET", "version", status)
+    assert str(caught.value) == f"an injected status must be 4xx or 5xx, not {status}"
+
+
+@pytest.mark.parametrize(
+    ("status", "detail"),
+    [
+        (400, "A server error occurred."),
+        (500, "A server error occurred."),
+        (502, "A server error occurred."),
+        (503, "Service temporarily unavailable, try again later."),
+        (504, "A server error occurred."),
+        (599, "A server error occurred."),
+    ],
+)
+def test_an_injected_status_answers_its_body(fake, raw, status, detail):
+    fake.fail("GET", "version", status)
+    answer = raw.get("/version/")
+    assert (answer.status_code, answer.json()) == (status, {"detail": detail})
+    assert "Retry-After" not in answer.headers
+
+
+def test_an_injected_429_without_a_wait_says_only_throttled(fake, raw):
+    fake.fail("GET", "version", 429)
+    answer = raw.get("/version/")
+    assert (answer.status_code, answer.json()) == (429, {"detail": "Request was throttled."})
+    assert "Retry-After" not in answer.headers
+
+
+def test_an_injected_wait_is_rounded_up_and_sent_as_the_server_spells_it(fake, raw):
+    fake.fail("GET", "version", 429, retry_after=0.2)
+    answer = raw.get("/version/")
+    assert (b"Retry-After", b"1") in answer.headers.raw
+    assert answer.json() == {"detail": "Request was throttled. Expected available in 1 second."}
+
+
+def test_an_html_error_page_keeps_its_retry_after(fake, raw):
+    fake.fail("GET", "version", 503, html=True, retry_after=5)
+    answer = raw.get("/version/")
+    assert (answer.status_code, answer.headers["Retry-After"]) == (503, "5")
+    assert answer.headers["Content-Type"] == "text/html"
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"), [("", "/"), ("/", "/"), ("/version", "/version/"), ("X", "/X/")]
+)
+def test_a_fault_path_is_the_api_path_with_slashes(fake, raw, given, stored):
+    fault = fake.fail("GET", given, 502)
+    assert fault.path == stored
+    assert raw.get(stored).status_code == 502
+
+
+def test_a_fault_path_is_taken_literally(fake, raw):
+    fake.fail("GET", "Xtra/", 502)
+    assert raw.get("/Xtra/").status_code == 502
+
+
+def _send(fake, method="GET", path="/version/"):
+    request = httpx.Request(method, fake.url + path)
+    return request, fake.transport()
+
+
+def test_an_injected_disconnect_raises_connect_error_for_the_request(fake):
+    fake.disconnect("GET", "version")
+    request, transport = _send(fake)
+    with pytest.raises(httpx.ConnectError) as caught:
+        transport.handle_request(request)
+    assert str(caught.value) == "Connection refused (injected by FakeKeystone)"
+    assert caught.value.request is request
+
+
+def test_an_injected_timeout_raises_read_timeout_for_the_request(fake):
+    fake.time_out("GET", "version")
+    request, transport = _send(fake)
+    with pytest.raises(httpx.ReadTimeout) as caught:
+        transport.handle_request(request)
+    assert str(caught.value) == "Read timed out (injected by FakeKeystone)"
+    assert caught.value.request is request
+
+
+async def test_async_injected_failures_carry_the_request(fake):
+    fake.disconnect("GET", "version")
+    fake.time_out("GET", "version")
+    request, transport = _send(fake)
+    with pytest.raises(httpx.ConnectError) as refused:
+        await transport.handle_async_request(request)
+    with pytest.raises(httpx.ReadTimeout) as timed_out:
+        await transport.handle_async_request(request)
+    assert (refused.value.request, timed_out.value.request) == (request, request)
+    assert str(refused.value) == "Connection refused (injected by FakeKeystone)"
+    assert str(timed_out.value) == "Read timed out (injected by FakeKeystone)"
+
+
+def test_the_client_reports_an_injected_disconnect(run, fake, on):
+    fake.disconnect("GET", "version")
+    with pytest.raises(APIConnectionError) as caught:
+        run(on(max_retries=0).version())
+    assert str(caught.value) == (
+        "GET http://localhost:8000/version/ failed after 1 attempt: "
+        "ConnectError: Connection refused (injected by FakeKeystone)"
+    )
