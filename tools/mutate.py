@@ -135,7 +135,7 @@ def first_pass(module: str, jobs: int = 1, again: bool = False) -> dict[str, str
     """Run ``module``'s mutants against its own test files; return each mutant's status.
 
     With ``again``, and the module unchanged since its last first pass, only that pass's
-    survivors run, against the project's current package and tests.
+    survivors run, in a fresh copy of the project (its current package and tests).
     """
     workdir = WORK / module.replace("/", ".")
     record = workdir / "first-pass.json"
@@ -143,7 +143,8 @@ def first_pass(module: str, jobs: int = 1, again: bool = False) -> dict[str, str
         statuses: dict[str, str] = json.loads(record.read_text("utf-8"))
         names = [name for name, status in statuses.items() if status != "killed"]
         if names:
-            _refresh(workdir)
+            # A fresh copy: the same source makes the same mutants, under the same names.
+            workdir = _prepare(module)
             _write_config(workdir, [module], _own_tests(module))
             _mutmut(workdir, "run", "--max-children", str(jobs), *names)
             found = _statuses(workdir)
@@ -163,21 +164,6 @@ def _unchanged(workdir: Path, module: str) -> bool:
     copy = workdir / PACKAGE / f"{module}.py"
     source = ROOT / PACKAGE / f"{module}.py"
     return copy.is_file() and copy.read_bytes() == source.read_bytes()
-
-
-def _refresh(workdir: Path) -> None:
-    """Bring the scratch copy's tests and unmutated modules up to date with the project."""
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(
-                source,
-                workdir / name,
-                dirs_exist_ok=True,
-                ignore=shutil.ignore_patterns("__pycache__"),
-            )
-        elif source.exists():
-            shutil.copy2(source, workdir / name)
 
 
 def whole_suite(
