@@ -1,4 +1,4 @@
-"""The fake's batch endpoint answers as the server's does: validation, references, files, rollback."""
+"""The fake's batch endpoint answers as the server does: validation, references, files."""
 
 from __future__ import annotations
 
@@ -217,6 +217,22 @@ def test_a_failing_step_names_itself_and_keeps_nothing(fake, raw):
             "step": 2,
             "status": 404,
             "body": {"detail": "No Grant matches the given query."},
+        },
+    )
+    assert len(fake.all("teams")) == 3
+
+
+def test_a_throttled_step_fails_the_batch(fake, raw):
+    fake.set_throttle(2)  # the batch request and its first step pass; the second is refused
+    new = step("POST", "/users/teams/", payload={"name": "New"})
+    status, body = post(raw, {"actions": [new, step("GET", "/users/teams/1/")]})
+    assert (status, body) == (
+        422,
+        {
+            "detail": "Step #2 (GET /users/teams/1/) failed with status 429",
+            "step": 2,
+            "status": 429,
+            "body": {"detail": "Request was throttled. Expected available in 60 seconds."},
         },
     )
     assert len(fake.all("teams")) == 3
