@@ -222,7 +222,7 @@ class TableWriter(Writer):
             return
         # Piped: no colour, no control codes, no column cut short, no trailing blanks.
         buffer = io.StringIO()
-        Console(file=buffer, no_color=True, force_terminal=False, width=1_000_000).print(table)
+        Console(file=buffer, no_color=True, force_terminal=False, width=sys.maxsize).print(table)
         self.out.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
 
 

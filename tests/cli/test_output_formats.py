@@ -197,6 +197,12 @@ def test_piped_table_has_the_fields_asked_for_at_full_width() -> None:
     )
 
 
+def test_piped_table_cuts_no_line_however_long() -> None:
+    text = "x" * 1_000_020
+    lines = listing("table", ["id", "title"], [{"id": 1, "title": text}]).splitlines()
+    assert lines[2] == f"1    {text}"
+
+
 def test_piped_table_prints_its_header_once_over_many_pages() -> None:
     out = io.StringIO()
     writer = make_writer("table", ["id", "title"], out)
