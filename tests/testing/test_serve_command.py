@@ -127,11 +127,13 @@ def test_help_describes_the_command_and_its_options(
     with pytest.raises(SystemExit):
         command.main(["--help"])
     top = " ".join(capsys.readouterr().out.split())
-    assert "Serve an in-memory fake Keystone API over HTTP on 127.0.0.1." in top
-    assert "serve the fake over HTTP" in top
+    # Whole words: a text with anything glued to it is another text.
+    assert " Serve an in-memory fake Keystone API over HTTP on 127.0.0.1. " in f" {top} "
+    assert " serve the fake over HTTP " in f" {top} "
     with pytest.raises(SystemExit):
         command.main(["serve", "--help"])
     text = " ".join(capsys.readouterr().out.split())
+    text = f" {text} "
     for expected in (
         "usage: python -m keystone_client.testing serve",
         "--port PORT port (default 8000; 0 picks one)",
@@ -139,7 +141,7 @@ def test_help_describes_the_command_and_its_options(
         "--page-cap PAGE_CAP most records per page",
         "--throttle THROTTLE requests per user per minute",
     ):
-        assert expected in text
+        assert f" {expected} " in text
 
 
 class Terminal(io.StringIO):
