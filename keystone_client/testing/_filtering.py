@@ -7,18 +7,21 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .._filters import DATE, DATETIME, LOOKUPS, NUMBER
+from .._filters import BOOL, DATE, DATETIME, ID, LOOKUPS, NUMBER
 from ._schema import Collection
 from ._wire import BadRequest
 
 __all__ = ["apply_filters", "sort_rows", "typed"]
 
-# Django's form field messages for a filter value it cannot parse.
+# Django's form field messages for a filter value it cannot parse (only these kinds parse).
 _INVALID = {
+    ID: "Select a valid choice. That choice is not one of the available choices.",
     NUMBER: "Enter a number.",
     DATE: "Enter a valid date.",
     DATETIME: "Enter a valid date/time.",
 }
+# django-filter's boolean widget: any other value leaves the filter out.
+_BOOLEAN_WORDS = ("true", "1", "false", "0")
 _DATE_PARTS = ("year", "month", "day", "week", "week_day", "hour", "minute", "second")
 
 
@@ -41,14 +44,14 @@ def typed(value: Any) -> Any:
 def _parse_param(sample: Any, text: str) -> Any:
     """Parse a query-string value into the type of ``sample`` (a typed stored value)."""
     if isinstance(sample, bool):
-        return text.lower() in ("true", "1", "yes")
+        return text.lower() in ("true", "1")
     if isinstance(sample, Decimal):
-        return Decimal(text)  # InvalidOperation becomes "Enter a valid value."
+        return Decimal(text)  # InvalidOperation becomes a 400
     if isinstance(sample, dt.datetime):
         when = dt.datetime.fromisoformat(text)
         return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     if isinstance(sample, dt.date):
-        return dt.date.fromisoformat(text[:10])
+        return dt.date.fromisoformat(text)  # a timestamp is not a date: "Enter a valid date."
     return text
 
 
@@ -84,8 +87,6 @@ def matches(value: Any, lookup: str, text: str) -> bool:
         return equal if lookup == "" else not equal
     if lookup in ("lt", "lte", "gt", "gte"):
         other = _parse_param(value_typed, text)
-        if isinstance(value_typed, dt.datetime) and not isinstance(other, dt.datetime):
-            other = dt.datetime.combine(other, dt.time(), dt.UTC)
         return bool(
             {
                 "lt": value_typed < other,
@@ -115,10 +116,15 @@ def apply_filters(
         # The server ignores unknown parameters, unknown lookups and filters on passwords.
         if kind is None or name == "password" or lookup not in LOOKUPS.get(kind, ()):
             continue
+        boolean = lookup == "isnull" or (kind == BOOL and lookup in ("", "not_eq"))
+        if boolean and text.lower() not in _BOOLEAN_WORDS:
+            continue
         try:
             rows = [row for row in rows if matches(row.get(name), lookup, text)]
         except (InvalidOperation, ValueError):
-            raise BadRequest({key: [_INVALID.get(kind, "Enter a valid value.")]}) from None
+            # Date parts (year, hour ...) are numbers whatever the field's type.
+            message = _INVALID[NUMBER if lookup in _DATE_PARTS else kind]
+            raise BadRequest({key: [message]}) from None
     search = query.get("_search")
     if search:
         needle = search.lower()
@@ -136,13 +142,13 @@ def apply_filters(
 
 def sort_rows(coll: Collection, rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
     """Sort like PostgreSQL: by each key in turn, NULLs last ascending and first descending."""
+    allowed = set(coll.spec.order_fields)
+    keys = [k.strip() for k in order.split(",")]
+    # The server drops fields it cannot order by, and falls back to its default order.
+    keys = [k for k in keys if k.removeprefix("-") in allowed] or [coll.default_order]
     rows = list(rows)
-    allowed = set(coll.spec.order_fields) | {coll.default_order.lstrip("-")}
-    keys = [k.strip() for k in order.split(",") if k.strip()]
     for key in reversed(keys):
-        name = key.lstrip("-+")
-        if name not in allowed:
-            continue  # the server ignores fields it cannot order by
+        name = key.removeprefix("-")
 
         def sort_key(row: dict[str, Any], name: str = name) -> tuple[bool, Any]:
             value = typed(row.get(name))
