@@ -3,6 +3,9 @@ the ``-s`` short option of ``--set``."""
 
 from __future__ import annotations
 
+import types
+from typing import Any
+
 import pytest
 
 from keystone_client.testing import FakeKeystone
@@ -71,3 +74,45 @@ def test_s_is_short_for_set(keystone: Keystone, server: FakeKeystone) -> None:
     result = keystone("grants", "update", "2", "-s", "title=Short", "--fields", "id,title")
     assert result.exit_code == 0, result.stderr
     assert server.requests[-1].body == {"title": "Short"}
+
+
+def test_the_root_help_lists_each_collection_with_its_operations(keystone: Keystone) -> None:
+    result = keystone("--help")
+    listed = " ".join(result.stdout.split("Commands:")[1].split())
+    assert " grants list, count, get, create, update, replace, delete " in f" {listed} "
+    assert " feed list, count " in f" {listed} "
+
+
+def test_a_collection_without_an_operation_shows_its_help(keystone: Keystone) -> None:
+    result = keystone("grants")
+    assert result.exit_code == 2  # click's code for help shown instead of a command
+    assert result.output.startswith("Usage: keystone grants [OPTIONS] COMMAND [ARGS]...")
+    assert "Missing command" not in result.output
+    assert "  count    Print the number of matching grants." in result.output
+
+
+@pytest.mark.parametrize(
+    ("resources", "message"),
+    [
+        ({}, "this version of the library has no grants manager"),
+        ({"grants": object()}, "the grants manager of this library offers no get()"),
+    ],
+    ids=["no-manager", "no-operation"],
+)
+def test_a_library_without_the_declared_operation_is_a_usage_error(
+    keystone: Keystone,
+    monkeypatch: pytest.MonkeyPatch,
+    resources: dict[str, object],
+    message: str,
+) -> None:
+    factory = keystone.factory
+
+    def stripped(conn: Any) -> Any:
+        client = factory(conn)
+        monkeypatch.setattr(client, "resources", types.SimpleNamespace(**resources))
+        return client
+
+    monkeypatch.setattr(keystone, "factory", stripped)
+    result = keystone("grants", "get", "1")
+    assert result.exit_code == 2
+    assert f"keystone: error: {message}" in result.stderr
