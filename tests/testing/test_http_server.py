@@ -43,8 +43,17 @@ def test_serve_in_thread_picks_a_free_port_and_names_its_thread(
     parts = urlsplit(url)
     assert parts.hostname == "127.0.0.1"
     assert parts.port not in (None, 0, 1, 8000)
-    assert "fake-keystone" in [t.name for t in threading.enumerate()]
+    # A daemon thread: a test run that forgets to stop the server still exits.
+    assert [t.daemon for t in threading.enumerate() if t.name == "fake-keystone"] == [True]
     assert httpx.get(f"{url}/version/").status_code == 200
+
+
+def test_the_server_listens_on_the_loopback_address_by_default(fake: FakeKeystone) -> None:
+    server = make_server(fake, port=0)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()
 
 
 def test_the_server_names_itself(url: str) -> None:
