@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from keystone_client.cli.output import make_writer
+from keystone_client.cli.output import check_fields, default_format, make_writer, pick, to_plain
 
 ROWS: list[dict[str, Any]] = [
     {
@@ -285,3 +285,62 @@ def test_one_record_at_a_terminal_has_bold_unbroken_names_and_folded_values(
         + bold(" ")
         + "              \n"
     )
+
+
+# -- the default format, plain values and the fields asked for ------------------------------------
+
+
+class Screen(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class NoTty:
+    """A stream that cannot say whether it is a terminal."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@pytest.mark.parametrize(
+    ("stream", "expected"),
+    [(Screen(), "table"), (io.StringIO(), "ndjson"), (NoTty(), "ndjson")],
+    ids=["terminal", "pipe", "no-isatty"],
+)
+def test_the_default_format_follows_the_stream(stream: Any, expected: str) -> None:
+    assert default_format(stream) == expected
+    writer = make_writer(None, None, stream)
+    assert type(writer).__name__ == {"table": "TableWriter", "ndjson": "NdjsonWriter"}[expected]
+
+
+def test_plain_values_convert_inside_lists_and_mappings() -> None:
+    class Model:
+        def model_dump(self, mode: str) -> dict[str, str]:
+            return {"mode": mode}
+
+    assert to_plain({"a": [{"b": 1}, Model()], "c": (Model(),)}) == {
+        "a": [{"b": 1}, {"mode": "json"}],
+        "c": [{"mode": "json"}],
+    }
+
+
+def test_a_dotted_field_through_a_value_that_is_no_record_is_null() -> None:
+    row = {"title": "Genome", "team": None, "lab": {"id": 4}}
+    assert pick(row, ["title.x", "team.name", "lab.nope", "lab.id", "nope"]) == {
+        "title.x": None,
+        "team.name": None,
+        "lab.nope": None,
+        "lab.id": 4,
+        "nope": None,
+    }
+
+
+def test_every_field_asked_for_is_checked_past_a_null_relation() -> None:
+    row = {"id": 1, "team": None, "lab": {"id": 4, "name": "L"}}
+    check_fields(row, ["team.name", "lab.name"])  # a null relation: nothing to check below
+    with pytest.raises(ValueError) as raised:
+        check_fields(row, ["team.name", "nope"])
+    assert str(raised.value) == "Unknown field 'nope'; fields here: id, lab, team"
+    with pytest.raises(ValueError) as raised:
+        check_fields(row, ["lab.nope"])
+    assert str(raised.value) == "Unknown field 'lab.nope'; fields here: id, name"
