@@ -191,7 +191,7 @@ def _together_name(modules: list[str]) -> str:
 
 
 def mutate(
-    modules: list[str], jobs: int, again: bool = False
+    modules: list[str], jobs: int, again: bool = False, own_only: bool = False
 ) -> dict[str, tuple[int, int, list[str]]]:
     """Each module against its own tests, then every survivor against the whole suite."""
     statuses: dict[str, str] = {}
@@ -201,7 +201,7 @@ def mutate(
         print(f"{module}: {killed}/{len(found)} killed by its own tests", flush=True)
         statuses.update(found)
     # A module without its own tests has already met the whole suite; a final one stays out.
-    second = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m)]
+    second = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m) and not own_only]
     survivors = [
         name
         for name, status in statuses.items()
@@ -241,6 +241,11 @@ def main(argv: list[str] | None = None) -> int:
         "--together", action="store_true", help="one scratch copy and one pass for all modules"
     )
     parser.add_argument(
+        "--own-only",
+        action="store_true",
+        help="stop after the first pass (a score that can only understate)",
+    )
+    parser.add_argument(
         "--again",
         action="store_true",
         help="run only the last first pass's survivors of each unchanged module, on the "
@@ -251,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.together:
         results = mutate_together(modules, options.jobs)
     else:
-        results = mutate(modules, options.jobs, options.again)
+        results = mutate(modules, options.jobs, options.again, options.own_only)
     rows = []
     for module in modules:
         killed, total, survivors = results[module]
