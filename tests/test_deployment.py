@@ -295,10 +295,10 @@ def test_environment_headers_replace_the_env_files_whole(
     env_file = tmp_path / "site.env"
     env_file.write_text('KEYSTONE_HEADERS={"X-From-File": "1"}\n')
     assert KeystoneSettings(url=BASE, env_file=str(env_file)).headers == {"X-From-File": "1"}
-    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-From-Env": "2"}))
-    assert KeystoneSettings(url=BASE, env_file=str(env_file)).headers == {"X-From-Env": "2"}
     given = KeystoneSettings(url=BASE, env_file=str(env_file), headers={"X-Given": "3"})
     assert given.headers == {"X-Given": "3"}
+    monkeypatch.setenv("KEYSTONE_HEADERS", json.dumps({"X-From-Env": "2"}))
+    assert KeystoneSettings(url=BASE, env_file=str(env_file)).headers == {"X-From-Env": "2"}
 
 
 def test_the_fakes_clients_send_no_environment_headers(

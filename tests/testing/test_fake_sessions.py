@@ -115,3 +115,73 @@ def test_an_unknown_session_cookie_is_anonymous(
     clients.append(client)
     client.cookies.set("sessionid", "")
     assert client.get("/authentication/whoami/").json() == NOT_AUTHENTICATED
+
+
+def test_login_sets_session_and_csrf_cookies_and_the_last_login(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    client = session(fake, clients, "ben")
+    for name in ("sessionid", "csrftoken"):
+        value = client.cookies[name]
+        assert len(value) == 32 and int(value, 16) >= 0, name
+    assert client.cookies["sessionid"] != client.cookies["csrftoken"]
+    me = client.get("/authentication/whoami/").json()
+    assert me["last_login"] is not None and me["last_login"].startswith("20")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [["ben", "x"], {"username": "nobody", "password": "x"}, {"username": "ben", "password": "x"}],
+    ids=["not-an-object", "unknown-user", "wrong-password"],
+)
+def test_a_refused_login_is_400(
+    fake: FakeKeystone, clients: list[httpx.Client], body: object
+) -> None:
+    client = httpx.Client(base_url=fake.url, transport=fake.transport())
+    clients.append(client)
+    answer = client.post("/authentication/login/", json=body)
+    assert answer.status_code == 400
+    if isinstance(body, dict):
+        assert answer.json() == {"non_field_errors": ["Invalid username or password."]}
+    else:
+        required = ["This field is required."]
+        assert answer.json() == {"username": required, "password": required}
+
+
+def test_an_inactive_user_cannot_log_in(fake: FakeKeystone, clients: list[httpx.Client]) -> None:
+    admin = staff(fake, clients)
+    ben = user_id(fake, clients, "ben")
+    assert admin.patch(f"/users/users/{ben}/", json={"is_active": False}).status_code == 200
+    client = httpx.Client(base_url=fake.url, transport=fake.transport())
+    clients.append(client)
+    answer = client.post("/authentication/login/", json=fake.credentials("ben"))
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"non_field_errors": ["Invalid username or password."]},
+    )
+
+
+def test_logging_in_again_needs_no_csrf_token(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    client = session(fake, clients, "ben")
+    del client.headers["X-CSRFToken"]
+    assert client.post("/authentication/login/", json=fake.credentials("ben")).status_code == 200
+
+
+def test_a_session_write_with_a_wrong_csrf_token_is_refused(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    client = session(fake, clients, "ben")
+    client.headers["X-CSRFToken"] = "0" * 32
+    answer = client.post("/authentication/logout/")
+    assert answer.status_code == 403
+    assert answer.json()["detail"].startswith("CSRF Failed")
+
+
+def test_logout_with_a_token_and_a_stale_session_cookie_is_200(
+    fake: FakeKeystone, clients: list[httpx.Client]
+) -> None:
+    client = staff(fake, clients)
+    client.cookies.set("sessionid", "f" * 32)
+    assert client.post("/authentication/logout/").status_code == 200
