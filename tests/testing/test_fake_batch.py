@@ -406,3 +406,32 @@ def test_a_client_batch_with_a_bad_reference_raises(run, on, fake: FakeKeystone)
     assert caught.value.status_code == 422
     assert caught.value.token == "@ref{nope.id}"
     assert caught.value.step is None
+
+
+@pytest.mark.parametrize(
+    ("dry_run", "kept"),
+    [(1, True), (0, False), (True, True), (False, False), ("on", True), ("0", False)],
+)
+def test_dry_run_takes_the_servers_booleans(fake, raw, dry_run, kept):
+    job = {"dry_run": dry_run, "actions": [step("DELETE", "/research/grants/4/")]}
+    assert post(raw, job)[0] == 200
+    assert (4 in [g.id for g in fake.all("grants")]) is kept
+
+
+def test_dry_run_of_2_is_no_boolean(raw):
+    job = {"dry_run": 2, "actions": [step("GET", "/users/teams/")]}
+    assert post(raw, job) == (400, {"dry_run": ["Must be a valid boolean."]})
+
+
+def test_a_ref_with_underscores_is_accepted(raw):
+    status, body = post(raw, {"actions": [step("GET", "/users/teams/", ref="my_teams_1")]})
+    assert status == 200, body
+    assert body["results"][0]["ref"] == "my_teams_1"
+
+
+def test_a_path_of_2048_characters_is_accepted_and_one_more_refused(raw):
+    path = "/users/teams/" + "x" * (2048 - len("/users/teams/"))
+    assert post(raw, {"actions": [step("GET", path)]})[0] != 400  # it runs (and finds nothing)
+    status, body = post(raw, {"actions": [step("GET", path + "x")]})
+    assert status == 400
+    assert "2048" in str(body)
