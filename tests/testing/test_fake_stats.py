@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from keystone_client.testing import FakeKeystone
@@ -24,16 +22,6 @@ def _midnight(offset: int, hour: int = 0) -> str:
 @pytest.fixture
 def fake() -> FakeKeystone:
     return FakeKeystone()
-
-
-@pytest.fixture
-def raw(fake: FakeKeystone) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=fake.url,
-        transport=fake.transport(),
-        headers={"Authorization": f"Token {fake.token}"},
-    ) as client:
-        yield client
 
 
 def _requests(fake: FakeKeystone) -> None:
