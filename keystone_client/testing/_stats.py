@@ -50,9 +50,10 @@ def request_stats(
         return None
 
     approved = [r for r in rows if r["status"] == "AP"]
-    upcoming = [r for r in approved if when(r) == "upcoming"]
-    expired = [r for r in approved if when(r) == "expired"]
-    active = [r for r in approved if when(r) == "active"]
+    stages = [(r, when(r)) for r in approved]
+    upcoming = [r for r, stage in stages if stage == "upcoming"]
+    expired = [r for r, stage in stages if stage == "expired"]
+    active = [r for r, stage in stages if stage == "active"]
     ids = {r["id"] for r in rows}
     allocations = [a for a in db["allocations"].values() if a["request"] in ids]
 

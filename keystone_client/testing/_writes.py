@@ -89,8 +89,10 @@ class Writer:
         if coll.name == "teams" and creating and clean.get("is_active") is False:
             message = "This field cannot be set to False on new records by non-staff users."
             raise BadRequest({"is_active": [message]})
+        if coll.name != "memberships":
+            return
         team = self.store.db["teams"].get(clean.get("team") or 0)
-        if coll.name == "memberships" and team is not None and not team["is_active"]:
+        if team is not None and not team["is_active"]:
             message = "Non-staff cannot create a membership for an inactive team."
             raise BadRequest({"team": [message]})
 
