@@ -61,14 +61,23 @@ def _modules() -> list[str]:
 
 def _own_tests(module: str) -> list[str]:
     own: dict[str, list[str]] = _config().get("own_tests", {})
-    package = module.rpartition("/")[0]
-    return own.get(module) or own.get(f"{package}/*", ["tests"])
+    return own.get(module) or own.get(_package_entry(module), ["tests"])
 
 
 def _final(module: str) -> bool:
     """Whether ``module``'s own tests give its final verdict (``own_tests_final``)."""
     final: list[str] = _config().get("own_tests_final", [])
-    return module in final or f"{module.rpartition('/')[0]}/*" in final
+    return module in final or _package_entry(module) in final
+
+
+def _package_entry(module: str) -> str:
+    """The entry that serves every module of ``module``'s package: ``cli/*``."""
+    return f"{module.rpartition('/')[0]}/*"
+
+
+def _second_pass(modules: list[str]) -> list[str]:
+    """The modules whose survivors meet the whole suite after their own tests."""
+    return [m for m in modules if _own_tests(m) != ["tests"] and not _final(m)]
 
 
 def _write_config(workdir: Path, modules: list[str], tests: list[str]) -> None:
@@ -137,23 +146,20 @@ def first_pass(module: str, jobs: int = 1, again: bool = False) -> dict[str, str
     With ``again``, and the module unchanged since its last first pass, only that pass's
     survivors run, in a fresh copy of the project (its current package and tests).
     """
-    workdir = WORK / module.replace("/", ".")
-    record = workdir / "first-pass.json"
-    if again and record.is_file() and _unchanged(workdir, module):
-        statuses: dict[str, str] = json.loads(record.read_text("utf-8"))
+    record = WORK / module.replace("/", ".") / "first-pass.json"
+    statuses: dict[str, str] = {}
+    names: list[str] = []
+    if again and record.is_file() and _unchanged(record.parent, module):
+        statuses = json.loads(record.read_text("utf-8"))
         names = [name for name, status in statuses.items() if status != "killed"]
-        if names:
-            # A fresh copy: the same source makes the same mutants, under the same names.
-            workdir = _prepare(module)
-            _write_config(workdir, [module], _own_tests(module))
-            _mutmut(workdir, "run", "--max-children", str(jobs), *names)
-            found = _statuses(workdir)
-            statuses.update({name: found[name] for name in names})
-    else:
-        workdir = _prepare(module)
-        _write_config(workdir, [module], _own_tests(module))
-        _mutmut(workdir, "run", "--max-children", str(jobs))
-        statuses = _statuses(workdir)
+        if not names:
+            return statuses
+    # A fresh copy: the same source makes the same mutants, under the same names.
+    workdir = _prepare(module)
+    _write_config(workdir, [module], _own_tests(module))
+    _mutmut(workdir, "run", "--max-children", str(jobs), *names)
+    found = _statuses(workdir)
+    statuses.update({name: found[name] for name in names} if names else found)
     # A later run with other tests resets mutmut's verdicts; keep this pass's on record.
     record.write_text(json.dumps(statuses, indent=1), "utf-8")
     return statuses
@@ -201,7 +207,7 @@ def mutate(
         print(f"{module}: {killed}/{len(found)} killed by its own tests", flush=True)
         statuses.update(found)
     # A module without its own tests has already met the whole suite; a final one stays out.
-    second = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m) and not own_only]
+    second = [] if own_only else _second_pass(modules)
     survivors = [
         name
         for name, status in statuses.items()
@@ -260,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for module in modules:
         killed, total, survivors = results[module]
-        again = [m for m in modules if _own_tests(m) != ["tests"] and not _final(m)] or modules
+        again = _second_pass(modules) or modules
         workdir = WORK / _together_name(again)
         if not workdir.is_dir():
             workdir = WORK / module.replace("/", ".")
