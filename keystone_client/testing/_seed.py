@@ -125,7 +125,6 @@ def load_demo(store: Store) -> None:
         content="Please add a scaling study for the GPU runs.",
         private=False,
         request=6,
-        created="2025-01-05T11:00:00Z",
     )
     add(
         "attachments",
@@ -133,7 +132,6 @@ def load_demo(store: Store) -> None:
         file="allocations/assembly-proposal.pdf",
         name="assembly-proposal.pdf",
         request=1,
-        uploaded="2024-11-20T09:30:00Z",
     )
     grants = [
         (
@@ -214,7 +212,6 @@ def load_demo(store: Store) -> None:
             message_text=f"{subject}.",
             message_html=f"<p>{subject}.</p>",
             read=read,
-            time="2025-06-01T08:00:00Z",
             metadata={},
         )
     add(
@@ -235,8 +232,9 @@ def load_demo(store: Store) -> None:
         [("notify_upcoming_expirations", "SUCCESS"), ("clear_expired_sessions", "SUCCESS")]
     ):
         done = f"2025-06-0{i + 1}T03:00:05Z"
-        store.db["task_logs"][i + 1] = {
-            "id": i + 1,
+        pk = store.take_id("task_logs")
+        store.db["task_logs"][pk] = {
+            "id": pk,
             "task_id": f"5c0ffee0-0000-4000-8000-00000000000{i + 1}",
             "periodic_task_name": name,
             "task_name": f"apps.tasks.{name}",
@@ -253,5 +251,4 @@ def load_demo(store: Store) -> None:
             "traceback": None,
             "meta": "{}",
         }
-        store.next_id["task_logs"] = i + 2
     store.tokens[DEMO_TOKEN] = 1

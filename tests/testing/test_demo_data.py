@@ -15,10 +15,14 @@ SNAPSHOT = Path(__file__).parent / "data" / "demo.json"
 
 
 def demo_data() -> dict[str, Any]:
-    """Every record of the demo data set (feed entries are the logs'), with its credentials."""
+    """Every record of the demo data set as the fake serves it, by id (feed entries are the
+    logs'), with its credentials."""
     fake = FakeKeystone(seed="demo")
+    # The served JSON, not the models: a model would read "2024-05-01t10:00:00z" as the
+    # same time as "2024-05-01T10:00:00Z", and the server writes only the second.
+    rows = fake._store.db
     data: dict[str, Any] = {
-        name: [record.model_dump(mode="json") for record in fake.all(name)]
+        name: [fake._api.renderer.render(name, row) for _, row in sorted(rows[name].items())]
         for name in COLLECTIONS
         if name != "feed"
     }

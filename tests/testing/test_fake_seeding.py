@@ -103,6 +103,23 @@ def test_the_demo_seed_holds_the_documentation_data():
     assert fake.all("notifications")
 
 
+def test_the_demo_token_is_alices(run, make_client):
+    fake = FakeKeystone(seed="demo")
+    client = make_client(url=fake.url, transport=fake.transport(), token=fake.token)
+    me = run(client.whoami())
+    assert (me.id, me.username, me.is_staff) == (1, "alice", True)
+    assert fake.token_for("alice") == fake.token
+
+
+def test_the_demo_task_logs_are_stored_by_id_and_more_follow_them(run, make_client):
+    fake = FakeKeystone(seed="demo")
+    assert [fake.get("task_logs", i).id for i in (1, 2)] == [1, 2]
+    assert fake.add("task_logs", status="FAILURE").id == 3
+    client = make_client(url=fake.url, transport=fake.transport(), token=fake.token)
+    logs = run(client.resources.task_logs.order_by("id").list())
+    assert [(t.id, t.status) for t in logs] == [(1, "SUCCESS"), (2, "SUCCESS"), (3, "FAILURE")]
+
+
 def test_an_unknown_seed_is_refused():
     with pytest.raises(ValueError, match="unknown seed 'huge'"):
         FakeKeystone(seed="huge")
