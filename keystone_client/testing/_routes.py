@@ -157,8 +157,7 @@ class Api:
         if not can_write(self.store, coll, user, method, record, payload):
             return Result(403, FORBIDDEN)
         if method == "DELETE":
-            self.store.audit(coll, record["id"], "delete", {}, user)
-            del self.store.db[coll.name][record["id"]]
+            self.store.delete(coll.name, record["id"], user)
             return Result(204)
         return self.writer.update(coll, record, payload, files, user, partial=method == "PATCH")
 

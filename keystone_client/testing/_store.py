@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import re
+import unicodedata
 from typing import Any
 
 from ._schema import COLLECTIONS, Collection
@@ -14,6 +14,21 @@ __all__ = ["AUDIT_ACTIONS", "Store", "now_text"]
 
 AUDIT_ACTIONS = ("create", "update", "delete")  # django-auditlog's action codes 0, 1, 2
 
+# The server's content type ids of the audited models (Django numbers every installed model).
+CONTENT_TYPES = {
+    "allocation_requests": 19,
+    "clusters": 20,
+    "attachments": 21,
+    "allocation_reviews": 22,
+    "comments": 23,
+    "allocations": 24,
+    "grants": 31,
+    "publications": 32,
+    "users": 33,
+    "teams": 34,
+    "memberships": 35,
+}
+
 
 def now_text() -> str:
     """The current time as the server writes it."""
@@ -21,13 +36,87 @@ def now_text() -> str:
 
 
 def _text(value: Any) -> str:
-    """How the audit log writes a value: ``str()`` of the Python value."""
+    """How the audit log writes a value: ``str()`` of the Python value.
+
+    Timestamps are Python datetimes there, written naive in UTC: ``2024-01-15 09:00:00``.
+    """
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d.*", value):
+        when = dt.datetime.fromisoformat(value)
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        return str(when)
     return "None" if value is None else str(value)
 
 
 def slugify(name: str) -> str:
-    """The server's team slug."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """The server's team slug (Django's ``slugify``).
+
+    Accents fold to ASCII and other non-ASCII letters drop; punctuation drops; runs of spaces
+    and hyphens become one hyphen; underscores stay, except at the ends.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    kept = re.sub(r"[^\w\s-]", "", ascii_name.lower())
+    return re.sub(r"[-\s]+", "-", kept).strip("-_")
+
+
+def _short(text: str) -> str:
+    """Django's ``truncatechars`` at 100, as the server's record names use it."""
+    return text if len(text) <= 100 else text[:99] + "\u2026"
+
+
+def object_repr(db: dict[str, dict[int, dict[str, Any]]], name: str, record: dict[str, Any]) -> str:
+    """The server's name of a record (its model's ``__str__``), as audit entries keep it."""
+
+    def row(collection: str, pk: Any) -> dict[str, Any]:
+        return db[collection].get(pk) or {}
+
+    def team(pk: Any) -> str:
+        return f"Team #{pk} - {row('teams', pk).get('name')}"
+
+    def username(pk: Any) -> str:
+        return str(row("users", pk).get("username"))
+
+    pk = record["id"]
+    request = record.get("request")
+    if name == "users":
+        return f"User #{pk} - {record['username']}"
+    if name == "teams":
+        return team(pk)
+    if name == "memberships":
+        return f"Membership #{pk} - {username(record['user'])} in {team(record['team'])}"
+    if name == "clusters":
+        return f"Cluster #{pk} - {record['name']}"
+    if name == "allocations":
+        cluster = f"Cluster #{record['cluster']} - {row('clusters', record['cluster']).get('name')}"
+        owner = team(row("allocation_requests", request).get("team"))
+        return f"Resource Allocation #{pk} - {cluster} allocation for {owner}"
+    if name == "allocation_requests":
+        return f"Allocation Request #{pk} - '{_short(record['title'])}' for {team(record['team'])}"
+    if name == "allocation_reviews":
+        reviewer = username(record.get("reviewer"))
+        return f"Allocation Review #{pk} - {reviewer} review of request #{request}"
+    if name == "attachments":
+        return f"Attachment #{pk} - '{record['name']}' on request #{request}"
+    if name == "comments":
+        return f"Comment #{pk} - by {username(record['user'])} on request #{request}"
+    if name == "grants":
+        return f"Grant #{pk} - {_short(record['title'])}"
+    if name == "publications":
+        return f"Publication #{pk} - {_short(record['title'])}"
+    return str(pk)
+
+
+def _logged(record: dict[str, Any]) -> dict[str, str]:
+    """The fields a create or delete entry lists, as text.
+
+    As django-auditlog: a field that is None does not change, and lists (the server's
+    many-to-many fields) are not logged.
+    """
+    return {
+        k: _text(v)
+        for k, v in record.items()
+        if _text(v) != "None" and k != "password" and not isinstance(v, list)
+    }
 
 
 class Store:
@@ -85,11 +174,15 @@ class Store:
         elif name == "notifications":
             record.setdefault("time", when)
         self.db[name][pk] = record
-        coll = COLLECTIONS[name]
-        if coll.label:
-            changes = {k: ["None", _text(v)] for k, v in record.items() if k != "password"}
-            self.audit(coll, pk, "create", changes, user, when)
+        changes = {k: ["None", text] for k, text in _logged(record).items()}
+        self.audit(COLLECTIONS[name], pk, "create", changes, user, when)
         return record
+
+    def delete(self, name: str, pk: int, user: dict[str, Any] | None) -> None:
+        """Remove a record, and audit it."""
+        changes = {k: [text, "None"] for k, text in _logged(self.db[name][pk]).items()}
+        self.audit(COLLECTIONS[name], pk, "delete", changes, user)
+        del self.db[name][pk]
 
     def changes(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
         """What the audit log records for an update."""
@@ -108,9 +201,11 @@ class Store:
         user: dict[str, Any] | None,
         when: str | None = None,
     ) -> None:
-        """Write one audit log entry (django-auditlog's columns)."""
+        """Write one audit log entry (django-auditlog's columns), for the audited models only."""
+        if coll.name not in CONTENT_TYPES:
+            return
         pk = self.take_id("audit_logs")
-        record = self.db[coll.name].get(record_id, {})
+        record = self.db[coll.name][record_id]
         self.db["audit_logs"][pk] = {
             "id": pk,
             "record_name": coll.label,
@@ -124,9 +219,9 @@ class Store:
             "actor": user["id"] if user is not None else None,
             "object_id": record_id,
             "object_pk": str(record_id),
-            "object_repr": str(record.get("title") or record.get("name") or record_id),
-            "content_type": list(COLLECTIONS).index(coll.name) + 1,
-            "changes_text": json.dumps(changes),
+            "object_repr": object_repr(self.db, coll.name, record),
+            "content_type": CONTENT_TYPES[coll.name],
+            "changes_text": "",  # django-auditlog 3 keeps changes as JSON only
             "actor_email": user["email"] if user is not None else None,
         }
 
@@ -165,9 +260,7 @@ class Store:
                 "record_id": log["id"],
                 "record_type": "audit",
                 "timestamp": log["timestamp"],
-                "summary": (
-                    f"{AUDIT_ACTIONS[log['action']]} {log['record_name']} #{log['record_id']}"
-                ),
+                "summary": log["object_repr"],
                 "cid": log["cid"],
                 "status": None,
                 "user": log["actor"],
@@ -179,7 +272,7 @@ class Store:
                 "id": f"t{task['id']}",
                 "record_id": task["id"],
                 "record_type": "task",
-                "timestamp": task["date_done"],
+                "timestamp": task["date_created"],
                 "summary": task["task_name"],
                 "cid": None,
                 "status": task["status"],
