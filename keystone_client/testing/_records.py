@@ -103,7 +103,7 @@ class RecordMaker:
         """A deterministic value for a required field the test left out."""
         kind = rule.kind
         if kind == "fk":
-            return self._dependency(rule.target, data, staff_id)
+            return self._dependency(rule.target, staff_id)
         if kind == "choice":
             return next(iter(rule.choices))
         if kind == "int":
@@ -122,13 +122,9 @@ class RecordMaker:
             return f"{_words(coll.spec.model.__name__)} {n}"
         return f"{field.replace('_', ' ').capitalize()} {n}"
 
-    def _dependency(self, target: str, data: dict[str, Any], staff_id: int | None) -> int:
-        """Create the record a new one points to (a request goes in the same team)."""
-        fields: dict[str, Any] = {}
-        if target == "allocation_requests" and "team" in data:
-            fields["team"] = data["team"]
-        row = self.add(target, fields, staff_id=staff_id)
-        return int(row["id"])
+    def _dependency(self, target: str, staff_id: int | None) -> int:
+        """Create the record a new one points to."""
+        return int(self.add(target, {}, staff_id=staff_id)["id"])
 
     def _task(self, given: dict[str, Any], n: int) -> dict[str, Any]:
         pk = self.store.take_id("task_logs")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import datetime as dt
+import hashlib
 import mimetypes
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
