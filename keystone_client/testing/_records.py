@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import os
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,12 @@ _SERVER_SET: dict[str, dict[str, Any]] = {
         "subject": "Notification {n}",
         "message_text": "Notification {n}.",
         "message_html": "<p>Notification {n}.</p>",
-        "metadata": {},
+        "metadata": None,  # what the server stores for a message sent without metadata
     },
 }
 _READ_ONLY_COLLECTIONS = frozenset({"audit_logs", "request_logs", "feed"})
+# The type a file given to add() is sent as; like the server, the fake judges a file by its name.
+_SENT_AS = "application/octet-stream"
 
 
 class RecordMaker:
@@ -58,21 +59,19 @@ class RecordMaker:
             if rule.kind == "file" and field in data:
                 data[field] = _upload(data[field])
         for field, rule in writable.items():
-            if field in data:
-                continue
-            if rule.current_user and staff_id is not None:
-                data[field] = staff_id
-            elif rule.required:
+            if field not in data and rule.required:
                 data[field] = self._filler(coll, field, rule, n, data, staff_id)
         for field, template in _SERVER_SET.get(name, {}).items():
             extra.setdefault(field, template.format(n=n) if isinstance(template, str) else template)
-        actor = self.store.db["users"].get(staff_id) if staff_id is not None else None
+        # Set-up writes act as the fake's staff user: current-user fields get its id, and
+        # the checks the server makes on non-staff writers never apply.
+        staff = {"id": staff_id, "is_staff": True}
         try:
             row = self.writer.validate(
                 coll,
                 data,
                 {},
-                actor or {"id": staff_id, "is_staff": True},  # set-up writes as staff
+                staff,
                 partial=False,
                 creating=True,
                 fields=writable,
@@ -104,7 +103,7 @@ class RecordMaker:
         """A deterministic value for a required field the test left out."""
         kind = rule.kind
         if kind == "fk":
-            return self._dependency(rule.target, data, staff_id)
+            return self._dependency(rule.target, staff_id)
         if kind == "choice":
             return next(iter(rule.choices))
         if kind == "int":
@@ -114,7 +113,7 @@ class RecordMaker:
         if kind == "date":
             return "2025-01-01"
         if kind == "file":
-            return Upload(f"file-{n}.txt", b"example file\n", "text/plain")
+            return Upload(f"file-{n}.txt", b"example file\n", _SENT_AS)
         if field == "username":
             return f"user{n}"
         if field == "password":
@@ -123,33 +122,31 @@ class RecordMaker:
             return f"{_words(coll.spec.model.__name__)} {n}"
         return f"{field.replace('_', ' ').capitalize()} {n}"
 
-    def _dependency(self, target: str, data: dict[str, Any], staff_id: int | None) -> int:
-        """Create the record a new one points to (a request goes in the same team)."""
-        fields: dict[str, Any] = {}
-        if target == "allocation_requests" and "team" in data:
-            fields["team"] = data["team"]
-        row = self.add(target, fields, staff_id=staff_id)
-        return int(row["id"])
+    def _dependency(self, target: str, staff_id: int | None) -> int:
+        """Create the record a new one points to."""
+        return int(self.add(target, {}, staff_id=staff_id)["id"])
 
     def _task(self, given: dict[str, Any], n: int) -> dict[str, Any]:
         pk = self.store.take_id("task_logs")
+        # As django-celery-results stores a run with extended results and the JSON
+        # serializer: argument reprs and meta JSON-encoded, no start time unless tracked.
         row = {
             "id": pk,
             "task_id": f"00000000-0000-4000-8000-{pk:012d}",
             "periodic_task_name": None,
             "task_name": f"apps.tasks.task_{n}",
-            "task_args": "()",
-            "task_kwargs": "{}",
+            "task_args": '"()"',
+            "task_kwargs": '"{}"',
             "status": "SUCCESS",
             "worker": "celery@worker-1",
             "content_type": "application/json",
             "content_encoding": "utf-8",
             "result": "null",
             "date_created": "2025-06-01T03:00:00Z",
-            "date_started": "2025-06-01T03:00:01Z",
+            "date_started": None,
             "date_done": "2025-06-01T03:00:05Z",
             "traceback": None,
-            "meta": "{}",
+            "meta": '{"children": []}',
             **given,
         }
         self.store.db["task_logs"][pk] = row
@@ -160,16 +157,12 @@ def _upload(value: Any) -> Any:
     """A file given to add(): an Upload, a path to read, bytes, or just a file name."""
     if isinstance(value, os.PathLike):
         path = Path(value)
-        return Upload(path.name, path.read_bytes(), _content_type(path.name))
+        return Upload(path.name, path.read_bytes(), _SENT_AS)
     if isinstance(value, bytes):
-        return Upload("upload.txt", value, "text/plain")
+        return Upload("upload.txt", value, _SENT_AS)
     if isinstance(value, str):
-        return Upload(Path(value).name, b"", _content_type(value))
+        return Upload(Path(value).name, b"", _SENT_AS)
     return value
-
-
-def _content_type(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "text/plain"
 
 
 def _id_of(value: Any) -> Any:

@@ -16,7 +16,7 @@ from ._render import Renderer
 from ._schema import BY_ENDPOINT, CHOICES, COLLECTIONS, Collection
 from ._store import Store
 from ._wire import BadRequest, Result, Upload
-from ._writes import ALLOWED_FILE_TYPES, Writer
+from ._writes import ALLOWED_FILE_TYPES, MAX_UPLOAD_SIZE, Writer
 
 __all__ = ["FORBIDDEN", "VERSION", "Api"]
 
@@ -237,7 +237,7 @@ def _int(text: str | None, default: int) -> int:
 def _config() -> dict[str, Any]:
     return {
         "version": VERSION,
-        "max_upload_size": 2621440,
+        "max_upload_size": MAX_UPLOAD_SIZE,
         "max_upload_count": 15,
         "allowed_file_types": list(ALLOWED_FILE_TYPES),
         "session_age": 1209600,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import mimetypes
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import Any
 
 from ._render import Renderer
@@ -12,16 +15,46 @@ from ._schema import Collection, FieldRule
 from ._store import Store
 from ._wire import BadRequest, Result, Upload
 
-__all__ = ["ALLOWED_FILE_TYPES", "Writer", "money"]
+__all__ = ["ALLOWED_FILE_TYPES", "MAX_UPLOAD_SIZE", "Writer", "money"]
 
+# The server's defaults (CONFIG_UPLOAD_SIZE and its ALLOWED_FILE_TYPES setting).
+MAX_UPLOAD_SIZE = 2621440
 ALLOWED_FILE_TYPES = [
     "application/pdf",
+    "application/rtf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.oasis.opendocument.text",
+    "application/x-latex",
+    "application/x-tex",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "text/plain",
     "text/markdown",
+    "text/richtext",
     "text/csv",
     "image/png",
     "image/jpeg",
+    "image/gif",
+    "image/svg+xml",
+    "image/tiff",
+    "image/bmp",
 ]
+
+
+def _checked_file(upload: Upload) -> Upload:
+    """The server's checks: size, then the type its name implies (not the type sent)."""
+    if len(upload.content) > MAX_UPLOAD_SIZE:
+        raise ValueError(f"File size should not exceed {MAX_UPLOAD_SIZE / (1024 * 1024):.2f} MB.")
+    mime_type = mimetypes.guess_type(upload.filename)[0]
+    if mime_type is None:
+        raise ValueError("File type could not be resolved.")
+    if mime_type not in ALLOWED_FILE_TYPES:
+        raise ValueError(f"File type '{mime_type}' is not allowed.")
+    return upload
 
 
 def money(value: Decimal) -> str:
@@ -156,9 +189,7 @@ class Writer:
                 raise ValueError(
                     "The submitted data was not a file. Check the encoding type on the form."
                 )
-            if value.content_type not in ALLOWED_FILE_TYPES:
-                raise ValueError(f"File type {value.content_type} is not allowed.")
-            return value
+            return _checked_file(value)
         return value
 
     def _pk(self, target: str, value: Any) -> int:
@@ -173,7 +204,7 @@ class Writer:
         """Derived fields and uniqueness checks shared by create and update."""
         if "file" in row and isinstance(row["file"], Upload):
             upload = row.pop("file")
-            row["file"] = f"allocations/{upload.filename}"
+            row["file"] = self._stored_name(upload.filename)
             row.setdefault("name", upload.filename)
             if not row.get("name"):
                 row["name"] = upload.filename
@@ -185,6 +216,21 @@ class Writer:
             for other in self.store.db["teams"].values():
                 if other["id"] != row.get("id") and other["name"] == row["name"]:
                     raise BadRequest({"name": ["team with this name already exists."]})
+
+    def _stored_name(self, filename: str) -> str:
+        """Where the server's storage puts an upload: a taken name gets a 7-character tag.
+
+        The server's tag is random; the fake's is derived from the name, so runs repeat.
+        """
+        taken = {a["file"] for a in self.store.db["attachments"].values()}
+        suffixes = "".join(PurePath(filename).suffixes)
+        root = filename.removesuffix(suffixes)
+        name, tries = f"allocations/{filename}", 0
+        while name in taken:
+            tries += 1
+            tag = hashlib.sha1(f"{filename}:{tries}".encode()).hexdigest()[:7]
+            name = f"allocations/{root}_{tag}{suffixes}"
+        return name
 
     def create(
         self,

@@ -157,5 +157,6 @@ def test_attachments_take_a_path_bytes_or_a_file_name(tmp_path):
     ]
     assert from_bytes.request_id == from_path.request_id
     assert default.file.startswith("allocations/file-")
-    with pytest.raises(ValueError, match="not allowed"):
-        fake.add("attachments", file="photo.gif")
+    assert fake.add("attachments", file="photo.gif").file == "allocations/photo.gif"
+    with pytest.raises(ValueError, match=r"File type 'application/zip' is not allowed\."):
+        fake.add("attachments", file="photos.zip")
