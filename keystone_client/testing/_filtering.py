@@ -73,8 +73,10 @@ def _parse(kind: str, text: str) -> Any:
 
 
 def _stored(kind: str, value: Any) -> Any:
-    if kind not in (ID, NUMBER, DATE, DATETIME):
+    if kind == BOOL:
         return value
+    if kind not in (ID, NUMBER, DATE, DATETIME):
+        return str(value)  # text filters compare text, even with a number stored
     value = typed(value)
     if kind == DATE and isinstance(value, dt.datetime):
         value = value.date()

@@ -8,7 +8,9 @@ import httpx
 import pytest
 
 from keystone_client import BadRequestError
+from keystone_client._filters import ID
 from keystone_client.testing import FakeKeystone
+from keystone_client.testing._schema import COLLECTIONS, CONTENT_TYPES
 
 
 @pytest.fixture
@@ -390,3 +392,23 @@ def test_a_typed_query_with_a_missing_relation_raises_bad_request(run, on):
     assert caught.value.status_code == 400
     assert caught.value.errors == {"team": [CHOICE]}
     assert run(requests.count(team_id=3)) == 1
+
+
+def test_every_relation_filter_knows_the_collection_it_points_to():
+    relations = [
+        (coll.name, name, coll.targets.get(name))
+        for coll in COLLECTIONS.values()
+        for name, kind in coll.spec.filters.items()
+        if kind == ID
+    ]
+    assert relations
+    assert [r for r in relations if r[2] not in (*COLLECTIONS, CONTENT_TYPES)] == []
+    assert ("audit_logs", "actor", "users") in relations
+
+
+def test_a_text_filter_compares_text_even_with_a_number_stored(run, on, fake):
+    fake.add("grants", title="2024", grant_number="12")
+    client = on()
+    assert _ids(run, client, "research/grants/", {"title": "2024"}) == [5]
+    assert _ids(run, client, "research/grants/", {"title__in": "2024,x"}) == [5]
+    assert _ids(run, client, "research/grants/", {"title": "abc"}) == []
