@@ -8,12 +8,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .._filters import BOOL, DATE, DATETIME, ID, LOOKUPS, NUMBER
-from ._schema import Collection
+from ._schema import COLLECTIONS, CONTENT_TYPES, Collection
 from ._wire import BadRequest
 
 __all__ = ["apply_filters", "sort_rows", "typed"]
 
-# Django's form field messages for a filter value it cannot parse (only these kinds parse).
+# Django's form field messages for a filter value it refuses.
 _INVALID = {
     ID: "Select a valid choice. That choice is not one of the available choices.",
     NUMBER: "Enter a number.",
@@ -23,6 +23,15 @@ _INVALID = {
 # django-filter's boolean widget: any other value leaves the filter out.
 _BOOLEAN_WORDS = ("true", "1", "false", "0")
 _DATE_PARTS = ("year", "month", "day", "week", "week_day", "hour", "minute", "second")
+# The order the server's filter sets declare a field's lookups in: its 400 lists bad values
+# by field (in the model's order), then in this order.
+_LOOKUP_ORDER = (
+    *("", "not_eq", "in", "not_in", "isnull", "lt", "lte", "gt", "gte"),
+    *("contains", "not_contains", "startswith", "not_startswith", "endswith", "not_endswith"),
+    *_DATE_PARTS,
+)
+
+Rows = dict[str, dict[int, dict[str, Any]]]
 
 
 def typed(value: Any) -> Any:
@@ -41,18 +50,41 @@ def typed(value: Any) -> Any:
     return value
 
 
-def _parse_param(sample: Any, text: str) -> Any:
-    """Parse a query-string value into the type of ``sample`` (a typed stored value)."""
-    if isinstance(sample, bool):
+def _parse(kind: str, text: str) -> Any:
+    """A query value in the form stored values compare in; ValueError if the server refuses it."""
+    if kind == BOOL:
         return text.lower() in ("true", "1")
-    if isinstance(sample, Decimal):
-        return Decimal(text)  # InvalidOperation becomes a 400
-    if isinstance(sample, dt.datetime):
+    if kind == ID:
+        return Decimal(int(text))
+    if kind == NUMBER:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(text) from None
+        if not number.is_finite():
+            raise ValueError(text)
+        return number
+    if kind == DATETIME:
         when = dt.datetime.fromisoformat(text)
         return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-    if isinstance(sample, dt.date):
+    if kind == DATE:
         return dt.date.fromisoformat(text)  # a timestamp is not a date: "Enter a valid date."
     return text
+
+
+def _stored(kind: str, value: Any) -> Any:
+    if kind == BOOL:
+        return value
+    if kind not in (ID, NUMBER, DATE, DATETIME):
+        return str(value)  # text filters compare text, even with a number stored
+    value = typed(value)
+    if kind == DATE and isinstance(value, dt.datetime):
+        value = value.date()
+    if kind == DATETIME and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
 
 
 def _date_part(value: Any, part: str) -> int | None:
@@ -67,64 +99,114 @@ def _date_part(value: Any, part: str) -> int | None:
     return int(getattr(value, part))
 
 
-def matches(value: Any, lookup: str, text: str) -> bool:
-    """Whether a stored value passes one filter lookup."""
-    value_typed = typed(value)
+def _items(lookup: str, text: str) -> list[str]:
+    """The values one parameter holds: a list for in/not_in, whose empty items match nothing."""
+    if lookup in ("in", "not_in"):
+        return [item for item in text.split(",") if item != ""]
+    return [text]
+
+
+def matches(value: Any, kind: str, lookup: str, text: str) -> bool:
+    """Whether a stored value passes one filter lookup (``text`` already validated)."""
+    stored = _stored(kind, value)
     if lookup == "isnull":
         return (value is None) == (text.lower() in ("true", "1"))
     if lookup in ("in", "not_in"):
-        options = [item for item in text.split(",") if item != ""]
         found = value is not None and any(
-            value_typed == _parse_param(value_typed, item) for item in options
+            stored == _parse(kind, item) for item in _items(lookup, text)
         )
         return found if lookup == "in" else not found
     if lookup in _DATE_PARTS:
-        return _date_part(value_typed, lookup) == int(text)
+        return _date_part(stored, lookup) == Decimal(text)
     if value is None:
         return lookup in ("not_eq", "not_contains", "not_startswith", "not_endswith")
     if lookup in ("", "not_eq"):
-        equal = value_typed == _parse_param(value_typed, text)
+        equal = stored == _parse(kind, text)
         return equal if lookup == "" else not equal
     if lookup in ("lt", "lte", "gt", "gte"):
-        other = _parse_param(value_typed, text)
+        other = _parse(kind, text)
         return bool(
             {
-                "lt": value_typed < other,
-                "lte": value_typed <= other,
-                "gt": value_typed > other,
-                "gte": value_typed >= other,
+                "lt": stored < other,
+                "lte": stored <= other,
+                "gt": stored > other,
+                "gte": stored >= other,
             }[lookup]
         )
     negate = lookup.startswith("not_")
-    stored = str(value)
     hit = {
-        "contains": text in stored,
-        "startswith": stored.startswith(text),
-        "endswith": stored.endswith(text),
+        "contains": text in str(value),
+        "startswith": str(value).startswith(text),
+        "endswith": str(value).endswith(text),
     }[lookup.removeprefix("not_")]
     return not hit if negate else hit
 
 
-def apply_filters(
-    coll: Collection, rows: list[dict[str, Any]], query: dict[str, str]
-) -> list[dict[str, Any]]:
-    """Narrow rows by the declared filter lookups and ``_search``; ignore everything else."""
-    filters = coll.spec.filters
+def _active(coll: Collection, query: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """The filters the server applies, as (parameter, field, lookup, kind), in its order."""
+    active = []
     for key, text in query.items():
         name, _, lookup = key.partition("__")
-        kind = filters.get(name)
-        # The server ignores unknown parameters, unknown lookups and filters on passwords.
+        kind = coll.spec.filters.get(name)
+        # The server ignores unknown parameters, unknown lookups, filters on passwords and
+        # empty values.
         if kind is None or name == "password" or lookup not in LOOKUPS.get(kind, ()):
             continue
         boolean = lookup == "isnull" or (kind == BOOL and lookup in ("", "not_eq"))
-        if boolean and text.lower() not in _BOOLEAN_WORDS:
+        if text == "" or (boolean and text.lower() not in _BOOLEAN_WORDS):
             continue
+        active.append((key, name, lookup, kind))
+    return sorted(active, key=lambda f: (coll.filter_order.index(f[1]), _LOOKUP_ORDER.index(f[2])))
+
+
+def _refusal(db: Rows, coll: Collection, name: str, lookup: str, kind: str, text: str) -> str:
+    """The server's message for a filter value its filter form refuses, or ""."""
+    if lookup == "isnull":
+        return ""
+    codes = coll.codes.get(name)
+    if codes is not None and lookup in ("", "not_eq"):
+        ok = text in codes
+        return "" if ok else f"Select a valid choice. {text} is not one of the available choices."
+    if lookup in _DATE_PARTS:
+        kind = NUMBER  # date parts are numbers whatever the field's type
+    if kind not in _INVALID:
+        return ""
+    for item in _items(lookup, text):
         try:
-            rows = [row for row in rows if matches(row.get(name), lookup, text)]
-        except (InvalidOperation, ValueError):
-            # Date parts (year, hour ...) are numbers whatever the field's type.
-            message = _INVALID[NUMBER if lookup in _DATE_PARTS else kind]
-            raise BadRequest({key: [message]}) from None
+            value = _parse(kind, item)
+        except ValueError:
+            return _INVALID[kind]
+        if kind == ID and not _exists(db, coll.targets[name], int(value)):
+            return _INVALID[ID]
+    return ""
+
+
+def _exists(db: Rows, target: str, pk: int) -> bool:
+    """Whether a relation's target exists: any record, not only those the caller sees."""
+    if target == CONTENT_TYPES:
+        return 1 <= pk <= len(COLLECTIONS)
+    return pk in db[target]
+
+
+def apply_filters(
+    db: Rows, coll: Collection, rows: list[dict[str, Any]], query: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Narrow rows by the declared filter lookups and ``_search``; ignore everything else.
+
+    Raises:
+        BadRequest: Some filter value is refused, checked before any row as the server's
+            filter form does; the answer names every refused parameter.
+    """
+    active = _active(coll, query)
+    errors = {
+        key: [message]
+        for key, name, lookup, kind in active
+        if (message := _refusal(db, coll, name, lookup, kind, query[key]))
+    }
+    if errors:
+        raise BadRequest(errors)
+    for key, name, lookup, kind in active:
+        rows = [row for row in rows if matches(row.get(name), kind, lookup, query[key])]
     search = query.get("_search")
     if search:
         needle = search.lower()

@@ -117,7 +117,7 @@ class Api:
         else:
             rows = list(self.store.db[coll.name].values())
         rows = [row for row in rows if listed(self.store, coll, user, row)]
-        return apply_filters(coll, rows, query)
+        return apply_filters(self.store.db, coll, rows, query)
 
     def _collection(
         self,

@@ -17,10 +17,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from .._filters import ID
 from ..resources._catalog import ALL_SPECS
 from ..resources._spec import ResourceSpec
 
-__all__ = ["BY_ENDPOINT", "CHOICES", "COLLECTIONS", "Collection", "FieldRule"]
+__all__ = ["BY_ENDPOINT", "CHOICES", "COLLECTIONS", "CONTENT_TYPES", "Collection", "FieldRule"]
 
 # Defaults the server's models declare for fields a write may leave out.
 _DEFAULTS: dict[str, dict[str, Any]] = {
@@ -45,6 +46,13 @@ _LABELS = {
 _SERVER_MODEL = {"allocations": "ResourceAllocation"}
 # The server's default order where it is not by id.
 _DEFAULT_ORDER = {"task_logs": "-date_done", "feed": "-timestamp"}
+# Audit logs point at Django's content types, which no collection serves; the fake numbers
+# its collections 1, 2, ... as their content types (see `Store.audit`).
+CONTENT_TYPES = "content_types"
+_FILTER_TARGETS = {("audit_logs", "content_type"): CONTENT_TYPES}
+# Choice fields the models declare as plain numbers: django-auditlog's actions (create,
+# update, delete, access).
+_FILTER_CODES = {("audit_logs", "action"): frozenset({"0", "1", "2", "3"})}
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,9 @@ class Collection:
     methods: frozenset[str]
     detail: bool
     staff_only: bool
+    filter_order: tuple[str, ...]  # filter fields in the server model's order (its 400s' order)
+    targets: dict[str, str]  # relation filter -> the collection whose ids it takes
+    codes: dict[str, frozenset[str]]  # choice filter -> its codes
 
     @property
     def name(self) -> str:
@@ -220,7 +231,30 @@ def derive(spec: ResourceSpec) -> Collection:  # type: ignore[type-arg]
         methods=_methods(spec.operations),
         detail="get" in spec.operations,
         staff_only=logs,
+        filter_order=_filter_order(spec),
+        targets={
+            f: _FILTER_TARGETS.get((name, f)) or _target(spec, f)
+            for f, kind in spec.filters.items()
+            if kind == ID
+        },
+        codes=_filter_codes(spec),
     )
+
+
+def _filter_order(spec: ResourceSpec) -> tuple[str, ...]:  # type: ignore[type-arg]
+    aliases = [info.alias or key for key, info in spec.model.model_fields.items()]
+    known = [a for a in aliases if a in spec.filters]
+    return (*known, *(f for f in spec.filters if f not in known))
+
+
+def _filter_codes(spec: ResourceSpec) -> dict[str, frozenset[str]]:  # type: ignore[type-arg]
+    codes = {
+        (info.alias or key): frozenset(_choices(spec, info.alias or key))
+        for key, info in spec.model.model_fields.items()
+        if (info.alias or key) in spec.filters and _enum_of(_unwrap(info.annotation)[0])
+    }
+    codes.update({f: c for (n, f), c in _FILTER_CODES.items() if n == spec.name})
+    return codes
 
 
 def _choices(spec: ResourceSpec, server_name: str) -> dict[str, str]:  # type: ignore[type-arg]

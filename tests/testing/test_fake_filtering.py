@@ -7,7 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from keystone_client import BadRequestError
+from keystone_client._filters import ID
 from keystone_client.testing import FakeKeystone
+from keystone_client.testing._schema import COLLECTIONS, CONTENT_TYPES
 
 
 @pytest.fixture
@@ -222,3 +225,190 @@ def test_an_ordering_of_unknown_fields_falls_back_to_the_default_order():
 )
 def test_search_is_case_insensitive_over_text_fields(api, search, titles):
     assert _grants(api, _search=search) == titles
+
+
+# -- filter values checked before any row, as the server's filter form does -------------------
+
+CHOICE = "Select a valid choice. That choice is not one of the available choices."
+NUMBER = "Enter a number."
+
+
+def _bad_code(code: str) -> str:
+    return f"Select a valid choice. {code} is not one of the available choices."
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "errors"),
+    [
+        # A relation takes the id of an existing record of its target.
+        ("allocations/requests/", {"team": "999999"}, {"team": [CHOICE]}),
+        ("allocations/requests/", {"team__in": "1,999999"}, {"team__in": [CHOICE]}),
+        ("allocations/requests/", {"team__in": "999999"}, {"team__in": [CHOICE]}),
+        ("allocations/requests/", {"team__in": "abc"}, {"team__in": [CHOICE]}),
+        ("allocations/requests/", {"team": "abc"}, {"team": [CHOICE]}),
+        ("allocations/requests/", {"team__not_eq": "999999"}, {"team__not_eq": [CHOICE]}),
+        ("allocations/requests/", {"team__not_in": "999999"}, {"team__not_in": [CHOICE]}),
+        ("allocations/requests/", {"team__not_in": "1,999999"}, {"team__not_in": [CHOICE]}),
+        ("users/memberships/", {"team": "999999"}, {"team": [CHOICE]}),
+        ("notifications/notifications/", {"user": "999999"}, {"user": [CHOICE]}),
+        ("logs/requests/", {"user": "999999"}, {"user": [CHOICE]}),
+        ("logs/audit/", {"actor": "999999"}, {"actor": [CHOICE]}),
+        ("logs/audit/", {"content_type": "999999"}, {"content_type": [CHOICE]}),
+        ("logs/audit/", {"content_type": "abc"}, {"content_type": [CHOICE]}),
+        ("logs/feed/", {"user": "999999"}, {"user": [CHOICE]}),
+        # A choice field takes one of its codes, for exact and not_eq.
+        ("allocations/requests/", {"status": "ZZ"}, {"status": [_bad_code("ZZ")]}),
+        ("allocations/requests/", {"status__not_eq": "ZZ"}, {"status__not_eq": [_bad_code("ZZ")]}),
+        ("users/memberships/", {"role": "XX"}, {"role": [_bad_code("XX")]}),
+        ("logs/feed/", {"record_type": "ZZ"}, {"record_type": [_bad_code("ZZ")]}),
+        (
+            "notifications/notifications/",
+            {"notification_type": "ZZ"},
+            {"notification_type": [_bad_code("ZZ")]},
+        ),
+        ("logs/audit/", {"action": "9"}, {"action": [_bad_code("9")]}),
+        ("logs/audit/", {"action": "abc"}, {"action": [_bad_code("abc")]}),
+        ("logs/audit/", {"action__in": "1,abc"}, {"action__in": [NUMBER]}),
+        # Values are parsed before any row is compared: no row is left here.
+        (
+            "allocations/requests/",
+            {"id": "-1", "submitted__gt": "abc"},
+            {"submitted__gt": ["Enter a valid date/time."]},
+        ),
+        ("research/grants/", {"id": "-1", "amount": "abc"}, {"amount": [NUMBER]}),
+        ("allocations/requests/", {"id": "abc"}, {"id": [NUMBER]}),
+        ("allocations/requests/", {"id": "nan"}, {"id": [NUMBER]}),
+        ("allocations/requests/", {"id__in": "1,abc"}, {"id__in": [NUMBER]}),
+        ("allocations/requests/", {"id__in": "abc,1"}, {"id__in": [NUMBER]}),
+        (
+            "allocations/requests/",
+            {"active": "2024-01-01T00:00:00"},
+            {"active": ["Enter a valid date."]},
+        ),
+    ],
+)
+def test_a_refused_filter_value_answers_400(run, on, path, query, errors):
+    answer = run(on().http_get(path, params=query))
+    assert answer.status_code == 400
+    assert answer.json() == errors
+
+
+def test_every_refused_value_is_named_by_field_in_model_order_then_by_lookup(run, on):
+    query = {
+        "team__not_in": "abc",
+        "team": "abc",
+        "team__in": "abc",
+        "team__not_eq": "abc",
+        "id__gt": "abc",
+        "id": "abc",
+        "status__not_eq": "ZZ",
+        "status": "ZZ",
+        "submitted__gt": "abc",
+        "title": "ok",
+    }
+    answer = run(on().http_get("allocations/requests/", params=query))
+    assert answer.status_code == 400
+    body = answer.json()
+    assert list(body.items()) == [
+        ("id", [NUMBER]),
+        ("id__gt", [NUMBER]),
+        ("submitted__gt", ["Enter a valid date/time."]),
+        ("status", [_bad_code("ZZ")]),
+        ("status__not_eq", [_bad_code("ZZ")]),
+        ("team", [CHOICE]),
+        ("team__not_eq", [CHOICE]),
+        ("team__in", [CHOICE]),
+        ("team__not_in", [CHOICE]),
+    ]
+
+
+def _ids(run, client, path, query):
+    answer = run(client.http_get(path, params=query))
+    assert answer.status_code == 200, answer.text
+    return [r["id"] for r in answer.json()["results"]]
+
+
+EVERY_REQUEST = [1, 2, 3, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        # Relations have no comparison lookups: ignored.
+        ({"team__lt": "999999"}, EVERY_REQUEST),
+        ({"team__gte": "abc"}, EVERY_REQUEST),
+        # Choice codes are checked for exact and not_eq only.
+        ({"status__in": "AP,ZZ"}, [1, 2, 4, 7]),
+        ({"status__contains": "ZZ"}, []),
+        # Empty values leave the filter out, whatever its kind.
+        ({"status": ""}, EVERY_REQUEST),
+        ({"status__not_eq": ""}, EVERY_REQUEST),
+        ({"team": ""}, EVERY_REQUEST),
+        ({"team__in": ""}, EVERY_REQUEST),
+        ({"id": ""}, EVERY_REQUEST),
+        ({"submitted__gt": ""}, EVERY_REQUEST),
+        ({"submitted__year": ""}, EVERY_REQUEST),
+        ({"team__isnull": "maybe"}, EVERY_REQUEST),
+        # A list of empty items names no record.
+        ({"team__in": ","}, []),
+        ({"team__in": "3,"}, [6]),
+        # The record's own id is a number, not a relation.
+        ({"id": "999999"}, []),
+        ({"team__in": "2,3", "status": "DC"}, [5]),
+    ],
+)
+def test_filters_the_server_ignores_or_accepts(run, on, query, ids):
+    assert _ids(run, on(), "allocations/requests/", query) == ids
+
+
+def test_a_relation_may_name_a_record_the_caller_cannot_see(run, on):
+    ben = on("ben")  # a member of teams 1 and 2
+    assert _ids(run, ben, "allocations/requests/", {"team": "3"}) == []
+    assert _ids(run, ben, "research/grants/", {"team__in": "3"}) == []
+    assert _ids(run, ben, "notifications/notifications/", {"user": "1"}) == []
+    answer = run(ben.http_get("allocations/requests/", params={"team": "999999"}))
+    assert answer.status_code == 400
+    assert answer.json() == {"team": [CHOICE]}
+
+
+def test_audit_filters_take_the_fakes_content_types_and_the_action_codes(run, on):
+    client = on()
+    run(client.resources.grants.update(1, title="Renamed"))
+    answer = run(client.http_get("logs/audit/", params={"_limit": "500"}))
+    logs = answer.json()["results"]
+    # The fake numbers its collections' content types in catalogue order: users first.
+    users = [log["id"] for log in logs if log["record_name"] == "users | User"]
+    updates = [log["id"] for log in logs if log["action"] == "update"]
+    assert users and updates
+    assert _ids(run, client, "logs/audit/", {"content_type": "1", "_limit": "500"}) == users
+    for query in ({"action": "1"}, {"action__in": "1,9"}):
+        assert _ids(run, client, "logs/audit/", {**query, "_limit": "500"}) == updates
+
+
+def test_a_typed_query_with_a_missing_relation_raises_bad_request(run, on):
+    requests = on().resources.allocation_requests
+    with pytest.raises(BadRequestError) as caught:
+        run(requests.list(team_id=999999))
+    assert caught.value.status_code == 400
+    assert caught.value.errors == {"team": [CHOICE]}
+    assert run(requests.count(team_id=3)) == 1
+
+
+def test_every_relation_filter_knows_the_collection_it_points_to():
+    relations = [
+        (coll.name, name, coll.targets.get(name))
+        for coll in COLLECTIONS.values()
+        for name, kind in coll.spec.filters.items()
+        if kind == ID
+    ]
+    assert relations
+    assert [r for r in relations if r[2] not in (*COLLECTIONS, CONTENT_TYPES)] == []
+    assert ("audit_logs", "actor", "users") in relations
+
+
+def test_a_text_filter_compares_text_even_with_a_number_stored(run, on, fake):
+    fake.add("grants", title="2024", grant_number="12")
+    client = on()
+    assert _ids(run, client, "research/grants/", {"title": "2024"}) == [5]
+    assert _ids(run, client, "research/grants/", {"title__in": "2024,x"}) == [5]
+    assert _ids(run, client, "research/grants/", {"title": "abc"}) == []
