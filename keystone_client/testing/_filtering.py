@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .._filters import BOOL, DATE, DATETIME, ID, LOOKUPS, NUMBER
-from ._schema import COLLECTIONS, CONTENT_TYPES, Collection
+from ._schema import CONTENT_TYPE_IDS, CONTENT_TYPE_TARGET, Collection
 from ._wire import BadRequest
 
 __all__ = ["apply_filters", "sort_rows", "typed"]
@@ -183,8 +183,8 @@ def _refusal(db: Rows, coll: Collection, name: str, lookup: str, kind: str, text
 
 def _exists(db: Rows, target: str, pk: int) -> bool:
     """Whether a relation's target exists: any record, not only those the caller sees."""
-    if target == CONTENT_TYPES:
-        return 1 <= pk <= len(COLLECTIONS)
+    if target == CONTENT_TYPE_TARGET:
+        return pk in CONTENT_TYPE_IDS
     return pk in db[target]
 
 

@@ -21,7 +21,16 @@ from .._filters import ID
 from ..resources._catalog import ALL_SPECS
 from ..resources._spec import ResourceSpec
 
-__all__ = ["BY_ENDPOINT", "CHOICES", "COLLECTIONS", "CONTENT_TYPES", "Collection", "FieldRule"]
+__all__ = [
+    "BY_ENDPOINT",
+    "CHOICES",
+    "COLLECTIONS",
+    "CONTENT_TYPES",
+    "CONTENT_TYPE_IDS",
+    "CONTENT_TYPE_TARGET",
+    "Collection",
+    "FieldRule",
+]
 
 # Defaults the server's models declare for fields a write may leave out.
 _DEFAULTS: dict[str, dict[str, Any]] = {
@@ -46,10 +55,25 @@ _LABELS = {
 _SERVER_MODEL = {"allocations": "ResourceAllocation"}
 # The server's default order where it is not by id.
 _DEFAULT_ORDER = {"task_logs": "-date_done", "feed": "-timestamp"}
-# Audit logs point at Django's content types, which no collection serves; the fake numbers
-# its collections 1, 2, ... as their content types (see `Store.audit`).
-CONTENT_TYPES = "content_types"
-_FILTER_TARGETS = {("audit_logs", "content_type"): CONTENT_TYPES}
+# The server's content type ids of the audited models (Django numbers every installed model).
+CONTENT_TYPES = {
+    "allocation_requests": 19,
+    "clusters": 20,
+    "attachments": 21,
+    "allocation_reviews": 22,
+    "comments": 23,
+    "allocations": 24,
+    "grants": 31,
+    "publications": 32,
+    "users": 33,
+    "teams": 34,
+    "memberships": 35,
+}
+# Audit logs point at Django's content types, which no collection serves: the server's 35
+# installed models, numbered 1 to 35, the audited ones among them.
+CONTENT_TYPE_TARGET = "content_types"
+CONTENT_TYPE_IDS = range(1, 36)
+_FILTER_TARGETS = {("audit_logs", "content_type"): CONTENT_TYPE_TARGET}
 # Choice fields the models declare as plain numbers: django-auditlog's actions (create,
 # update, delete, access).
 _FILTER_CODES = {("audit_logs", "action"): frozenset({"0", "1", "2", "3"})}

@@ -8,26 +8,11 @@ import re
 import unicodedata
 from typing import Any
 
-from ._schema import COLLECTIONS, Collection
+from ._schema import COLLECTIONS, CONTENT_TYPES, Collection
 
 __all__ = ["AUDIT_ACTIONS", "Store", "now_text"]
 
 AUDIT_ACTIONS = ("create", "update", "delete")  # django-auditlog's action codes 0, 1, 2
-
-# The server's content type ids of the audited models (Django numbers every installed model).
-CONTENT_TYPES = {
-    "allocation_requests": 19,
-    "clusters": 20,
-    "attachments": 21,
-    "allocation_reviews": 22,
-    "comments": 23,
-    "allocations": 24,
-    "grants": 31,
-    "publications": 32,
-    "users": 33,
-    "teams": 34,
-    "memberships": 35,
-}
 
 
 def now_text() -> str:

@@ -10,7 +10,7 @@ import pytest
 from keystone_client import BadRequestError
 from keystone_client._filters import ID
 from keystone_client.testing import FakeKeystone
-from keystone_client.testing._schema import COLLECTIONS, CONTENT_TYPES
+from keystone_client.testing._schema import COLLECTIONS, CONTENT_TYPE_TARGET
 
 
 @pytest.fixture
@@ -254,6 +254,7 @@ def _bad_code(code: str) -> str:
         ("logs/requests/", {"user": "999999"}, {"user": [CHOICE]}),
         ("logs/audit/", {"actor": "999999"}, {"actor": [CHOICE]}),
         ("logs/audit/", {"content_type": "999999"}, {"content_type": [CHOICE]}),
+        ("logs/audit/", {"content_type": "36"}, {"content_type": [CHOICE]}),
         ("logs/audit/", {"content_type": "abc"}, {"content_type": [CHOICE]}),
         ("logs/feed/", {"user": "999999"}, {"user": [CHOICE]}),
         # A choice field takes one of its codes, for exact and not_eq.
@@ -376,11 +377,13 @@ def test_audit_filters_take_the_fakes_content_types_and_the_action_codes(run, on
     run(client.resources.grants.update(1, title="Renamed"))
     answer = run(client.http_get("logs/audit/", params={"_limit": "500"}))
     logs = answer.json()["results"]
-    # The fake numbers its collections' content types in catalogue order: users first.
+    # Content types are the server's ids: 33 is users.user, 35 the last of its models.
     users = [log["id"] for log in logs if log["record_name"] == "users | User"]
     updates = [log["id"] for log in logs if log["action"] == "update"]
     assert users and updates
-    assert _ids(run, client, "logs/audit/", {"content_type": "1", "_limit": "500"}) == users
+    assert _ids(run, client, "logs/audit/", {"content_type": "33", "_limit": "500"}) == users
+    assert _ids(run, client, "logs/audit/", {"content_type": "35", "_limit": "500"}) != []
+    assert _ids(run, client, "logs/audit/", {"content_type": "1", "_limit": "500"}) == []
     for query in ({"action": "1"}, {"action__in": "1,9"}):
         assert _ids(run, client, "logs/audit/", {**query, "_limit": "500"}) == updates
 
@@ -402,7 +405,7 @@ def test_every_relation_filter_knows_the_collection_it_points_to():
         if kind == ID
     ]
     assert relations
-    assert [r for r in relations if r[2] not in (*COLLECTIONS, CONTENT_TYPES)] == []
+    assert [r for r in relations if r[2] not in (*COLLECTIONS, CONTENT_TYPE_TARGET)] == []
     assert ("audit_logs", "actor", "users") in relations
 
 
