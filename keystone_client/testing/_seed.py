@@ -16,7 +16,7 @@ DEMO_TOKEN = "0123456789abcdef0123456789abcdef01234567"
 def load_demo(store: Store) -> None:
     """Fill an empty store with the demo data set; alice is staff, with ``DEMO_TOKEN``."""
 
-    def add(collection: str, when: str, /, **row: Any) -> dict[str, Any]:
+    def add(collection: str, when: str | None = None, /, **row: Any) -> dict[str, Any]:
         return store.insert(collection, row, None, when)
 
     people = [
@@ -209,21 +209,17 @@ def load_demo(store: Store) -> None:
             user=user,
             notification_type=kind,
             subject=subject,
-            message_text=f"{subject}.",
             message_html=f"<p>{subject}.</p>",
             read=read,
-            metadata={},
         )
     add(
         "preferences",
-        "2024-05-02T10:00:00Z",
         user=1,
         request_expiry_thresholds=[30, 14],
         notify_on_expiration=True,
     )
     add(
         "preferences",
-        "2024-05-02T10:00:00Z",
         user=2,
         request_expiry_thresholds=[7],
         notify_on_expiration=False,
