@@ -43,13 +43,17 @@ class Renderer:
 
     @staticmethod
     def _display_name(user: dict[str, Any]) -> str:
-        name = " ".join(p for p in (user["first_name"], user["last_name"]) if p)
-        return name or user["username"]
+        first, last = user["first_name"], user["last_name"]
+        if first and last:
+            return f"{first} {last}"
+        return str(first or user["username"])  # a last name alone is not used
 
     @staticmethod
     def _abbreviation(user: dict[str, Any]) -> str:
-        parts = [p for p in (user["first_name"], user["last_name"]) if p]
-        return "".join(p[0].upper() for p in parts) or user["username"][:1].upper()
+        first, last = user["first_name"], user["last_name"]
+        if first and last:
+            return f"{first[0]}{last[0]}".upper()
+        return str(first[:1] if first else user["username"][:2]).upper()
 
     def _team_summary(self, tid: int) -> dict[str, Any]:
         team = self.store.db["teams"][tid]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from keystone_client.testing._render import Renderer
+
 ALICE = {
     "id": 1,
     "username": "alice",
@@ -98,3 +100,23 @@ def test_logs_name_their_user(raw):
     feed = raw.get("/logs/feed/").json()["results"]
     assert feed and all(entry["_user"] == ALICE for entry in feed if entry["user"] == 1)
     assert any(entry["user"] == 1 for entry in feed)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "display_name", "abbreviation"),
+    [
+        ("Ann", "Lee", "Ann Lee", "AL"),
+        ("ann", "lee", "ann lee", "AL"),
+        ("Ann", "", "Ann", "A"),
+        ("", "Lee", "zoe", "ZO"),  # a last name alone is not used
+        ("", "", "zoe", "ZO"),
+    ],
+)
+def test_a_user_is_named_and_abbreviated_as_the_server_does(
+    first, last, display_name, abbreviation
+):
+    # The API refuses blank names, so only the first case is reachable through it; the
+    # others are users made elsewhere (the admin site, a directory sync).
+    user = {"username": "zoe", "first_name": first, "last_name": last}
+    assert Renderer._display_name(user) == display_name
+    assert Renderer._abbreviation(user) == abbreviation
