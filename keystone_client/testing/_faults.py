@@ -12,12 +12,14 @@ import httpx
 
 from ._wire import Result
 
-__all__ = ["ERROR_PAGE", "Fault", "Throttle"]
+__all__ = ["ERROR_PAGE", "HTML", "Fault", "Throttle", "server_error_page"]
 
+# Django's page for an unhandled error, as the server sends it (DEBUG off).
 ERROR_PAGE = (
-    '<!doctype html>\n<html lang="en">\n<head><title>Server Error (500)</title></head>\n'
-    "<body><h1>Server Error (500)</h1><p></p></body>\n</html>\n"
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n</head>\n'
+    "<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"
 )
+HTML = "text/html; charset=utf-8"
 _KINDS = ("status", "connect", "timeout")
 
 
@@ -73,8 +75,13 @@ class Fault:
         if self.retry_after is not None:
             headers.append(("Retry-After", _seconds(self.retry_after)))
         if self.html:
-            return Result(self.status, text=ERROR_PAGE, headers=headers, content_type="text/html")
+            return Result(self.status, text=ERROR_PAGE, headers=headers, content_type=HTML)
         return Result(self.status, _fault_body(self.status, self.retry_after), headers=headers)
+
+
+def server_error_page() -> Result:
+    """The server's answer when its view fails unhandled: 500 with Django's HTML page."""
+    return Result(500, text=ERROR_PAGE, content_type=HTML)
 
 
 def _seconds(value: float) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._faults import ERROR_PAGE
+from ._faults import ERROR_PAGE, HTML
 
 if TYPE_CHECKING:
     from ._fake import FakeKeystone
@@ -37,7 +37,7 @@ def make_server(
                 self.close_connection = True
                 return
             except Exception:
-                status, headers = 500, [("Content-Type", "text/html")]
+                status, headers = 500, [("Content-Type", HTML)]
                 body = ERROR_PAGE.encode()
             self.send_response(status)
             for name, value in headers:

@@ -10,10 +10,10 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from ._auth import authenticate, csrf_failure
-from ._faults import Fault
+from ._faults import Fault, server_error_page
 from ._routes import Api, not_found_page
 from ._store import Store
-from ._wire import Result, Upload, parse_body, parse_cookies
+from ._wire import Result, ServerError, Upload, parse_body, parse_cookies
 
 __all__ = ["FakeRequest", "Front"]
 
@@ -123,7 +123,10 @@ class Front:
                 return throttled
         if payload is ValueError:
             return Result(400, {"detail": "JSON parse error - Expecting value"})
-        return self.api.route(method, path, query, payload, files, user)
+        try:
+            return self.api.route(method, path, query, payload, files, user)
+        except ServerError:
+            return server_error_page()
 
 
 def _shown_body(payload: Any, files: dict[str, Upload]) -> Any:

@@ -8,7 +8,9 @@ import re
 import unicodedata
 from typing import Any
 
+from ._deletes import plan_delete
 from ._schema import COLLECTIONS, CONTENT_TYPES, Collection
+from ._wire import ServerError
 
 __all__ = ["AUDIT_ACTIONS", "Store", "now_text"]
 
@@ -120,13 +122,13 @@ class Store:
 
     def snapshot(self) -> Any:
         """Copy everything a batch job may change."""
-        return copy.deepcopy((self.db, self.next_id, self.passwords))
+        return copy.deepcopy((self.db, self.next_id, self.passwords, self.tokens))
 
     def restore(self, snapshot: Any) -> None:
         """Roll back to a snapshot; the request log survives, as the server's does."""
-        db, next_id, passwords = snapshot
+        db, next_id, passwords, tokens = snapshot
         logs, log_id = self.db["request_logs"], self.next_id["request_logs"]
-        self.db, self.next_id, self.passwords = db, next_id, passwords
+        self.db, self.next_id, self.passwords, self.tokens = db, next_id, passwords, tokens
         self.db["request_logs"], self.next_id["request_logs"] = logs, log_id
 
     # -- rows --------------------------------------------------------------------------------
@@ -164,10 +166,29 @@ class Store:
         return record
 
     def delete(self, name: str, pk: int, user: dict[str, Any] | None) -> None:
-        """Remove a record, and audit it."""
-        changes = {k: [text, "None"] for k, text in _logged(self.db[name][pk]).items()}
-        self.audit(COLLECTIONS[name], pk, "delete", changes, user)
-        del self.db[name][pk]
+        """Remove a record with what cascades from it, auditing each one removed.
+
+        As the server: keys to it that are SET_NULL empty, many-to-many links to it drop, and
+        a record referring to it through a PROTECT key refuses the whole delete with
+        `ServerError` (Django's unhandled ``ProtectedError``), before anything changes.
+        """
+        plan = plan_delete(self.db, name, pk)
+        if plan.protected:
+            refusing = ", ".join(f"{coll} #{row}" for coll, row in plan.protected)
+            raise ServerError(f"{name} #{pk} is protected by {refusing}")
+        for coll, row, key in plan.nulls:
+            self.db[coll][row][key] = None
+        for coll, row, key, ref in plan.unlinks:
+            links = self.db[coll][row][key]
+            self.db[coll][row][key] = [link for link in links if link != ref]
+        for coll, row in plan.deletes:
+            # Audited before it goes, so its name still reads the records it points to.
+            changes = {k: [text, "None"] for k, text in _logged(self.db[coll][row]).items()}
+            self.audit(COLLECTIONS[coll], row, "delete", changes, user)
+            record = self.db[coll].pop(row)
+            if coll == "users":
+                self.passwords.pop(record["username"], None)
+                self.tokens = {key: uid for key, uid in self.tokens.items() if uid != row}
 
     def changes(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
         """What the audit log records for an update."""

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BadRequest", "Result", "Upload", "parse_body", "parse_cookies"]
+__all__ = ["BadRequest", "Result", "ServerError", "Upload", "parse_body", "parse_cookies"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ class BadRequest(Exception):
     def __init__(self, errors: dict[str, Any]) -> None:
         super().__init__(errors)
         self.errors = errors
+
+
+class ServerError(Exception):
+    """Raised inside handlers where the server's view fails unhandled: its 500 page answers.
+
+    Raised through a batch step too, as the server's batch view does not catch it either.
+    """
 
 
 def parse_cookies(header: str) -> dict[str, str]:

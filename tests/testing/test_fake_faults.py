@@ -37,7 +37,7 @@ def test_an_injected_500_can_be_the_servers_html_page(fake, raw):
     fake.fail("POST", "batch", 500, html=True)
     answer = raw.post("/batch/", json={})
     assert answer.status_code == 500
-    assert answer.headers["Content-Type"] == "text/html"
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<h1>Server Error (500)</h1>" in answer.text
 
 
@@ -174,7 +174,7 @@ def test_an_html_error_page_keeps_its_retry_after(fake, raw):
     fake.fail("GET", "version", 503, html=True, retry_after=5)
     answer = raw.get("/version/")
     assert (answer.status_code, answer.headers["Retry-After"]) == (503, "5")
-    assert answer.headers["Content-Type"] == "text/html"
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
 
 
 @pytest.mark.parametrize(

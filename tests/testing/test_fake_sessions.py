@@ -86,9 +86,10 @@ def test_logout_with_a_token_sets_no_cookie(
 def test_the_token_of_a_deleted_user_is_invalid(
     fake: FakeKeystone, clients: list[httpx.Client]
 ) -> None:
-    token = fake.token_for("ben")
+    fake.add("users", username="nora")  # refers to nothing that protects a delete
+    token = fake.token_for("nora")
     assert (
-        staff(fake, clients).delete(f"/users/users/{user_id(fake, clients, 'ben')}/").status_code
+        staff(fake, clients).delete(f"/users/users/{user_id(fake, clients, 'nora')}/").status_code
         == 204
     )
     with httpx.Client(base_url=fake.url, transport=fake.transport()) as client:
@@ -99,12 +100,13 @@ def test_the_token_of_a_deleted_user_is_invalid(
 def test_the_session_of_a_deleted_user_no_longer_authenticates(
     fake: FakeKeystone, clients: list[httpx.Client]
 ) -> None:
-    ben = session(fake, clients, "ben")
+    fake.add("users", username="nora")  # refers to nothing that protects a delete
+    nora = session(fake, clients, "nora")
     assert (
-        staff(fake, clients).delete(f"/users/users/{user_id(fake, clients, 'ben')}/").status_code
+        staff(fake, clients).delete(f"/users/users/{user_id(fake, clients, 'nora')}/").status_code
         == 204
     )
-    answer = ben.get("/authentication/whoami/")
+    answer = nora.get("/authentication/whoami/")
     assert (answer.status_code, answer.json()) == (401, NOT_AUTHENTICATED)
 
 

@@ -103,7 +103,7 @@ def test_a_crash_in_the_fake_is_the_servers_html_error_page(
     monkeypatch.setattr(fake, "serve", crash)
     answer = httpx.get(f"{url}/version/")
     assert answer.status_code == 500
-    assert answer.headers["content-type"] == "text/html"
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
     assert answer.text == ERROR_PAGE
     assert answer.headers["content-length"] == str(len(ERROR_PAGE.encode()))
 
