@@ -212,6 +212,10 @@ class Store:
             return
         pk = self.take_id("audit_logs")
         record = self.db[coll.name][record_id]
+        # django-auditlog's middleware names the actor from Django's session, before the API
+        # view reads a token: a write made with a token has no actor.
+        uid = self.sessions.get(self.session or "") if user is not None else None
+        actor = self.db["users"].get(uid) if uid is not None else None
         self.db["audit_logs"][pk] = {
             "id": pk,
             "record_name": coll.label,
@@ -222,13 +226,13 @@ class Store:
             "remote_addr": "127.0.0.1" if user is not None else None,
             "remote_port": None,
             "timestamp": when or now_text(),
-            "actor": user["id"] if user is not None else None,
+            "actor": actor["id"] if actor is not None else None,
             "object_id": record_id,
             "object_pk": str(record_id),
             "object_repr": object_repr(self.db, coll.name, record),
             "content_type": CONTENT_TYPES[coll.name],
             "changes_text": "",  # django-auditlog 3 keeps changes as JSON only
-            "actor_email": user["email"] if user is not None else None,
+            "actor_email": actor["email"] if actor is not None else None,
         }
 
     def log_request(self, method: str, path: str, status: int, user: dict[str, Any] | None) -> None:

@@ -35,3 +35,13 @@ def raw(fake: FakeKeystone) -> Iterator[httpx.Client]:
         headers={"Authorization": f"Token {fake.token}"},
     ) as client:
         yield client
+
+
+@pytest.fixture
+def signed_in(fake: FakeKeystone) -> Iterator[httpx.Client]:
+    """Plain httpx on the fake, signed in as the staff user with a session (CSRF sent)."""
+    with httpx.Client(base_url=fake.url, transport=fake.transport()) as client:
+        answer = client.post("/authentication/login/", json=fake.credentials())
+        assert answer.status_code == 200
+        client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
+        yield client

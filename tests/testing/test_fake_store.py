@@ -234,13 +234,13 @@ def test_request_logs_record_the_local_address(run, on):
     assert (log.remote_address, log.response_code) == ("127.0.0.1", 200)
 
 
-def test_each_log_feeds_one_entry_of_its_own_shape(raw, fake):
-    raw.patch("/research/grants/1/", json={"agency": "NIH"}, headers={"X-KEYSTONE-CID": "c1"})
+def test_each_log_feeds_one_entry_of_its_own_shape(raw, signed_in, fake):
+    signed_in.patch("/research/grants/1/", json={"agency": "NIH"}, headers={"X-KEYSTONE-CID": "c1"})
     feed = raw.get("/logs/feed/", params={"_limit": 200}).json()["results"]
     request = next(f for f in feed if f["record_type"] == "request" and f["cid"] == "c1")
     audit = next(f for f in feed if f["record_type"] == "audit" and f["cid"] == "c1")
     task = next(f for f in feed if f["record_type"] == "task")
-    log = fake.all("request_logs")[0]
+    log = next(log for log in fake.all("request_logs") if log.cid == "c1")
     entry = fake.all("audit_logs")[-1]
     alice = request["_user"]
     assert request == {
