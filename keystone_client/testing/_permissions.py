@@ -1,6 +1,7 @@
-"""What a non-staff user may see and change, as the server's permission classes decide.
+"""What a user may see and change, as the server's permission classes decide.
 
-Staff see and change everything. Everyone else:
+Staff see and change everything, except that a notification is read and changed by its own
+user only (staff list them all). Everyone else:
 
 - inactive users and teams, and the memberships of either, do not exist for them: not
   found by id, missing from lists;
@@ -8,11 +9,13 @@ Staff see and change everything. Everyone else:
   user's own teams; users change and delete only their own record; team owners and admins
   change their team and its memberships, and add members to it; a member may delete their
   own membership; clusters are staff-only;
-- grants and publications: read and written by members of their team;
+- grants and publications: read and written by members of their team; a team named in the
+  body must be one of theirs too;
 - allocation requests and attachments: read by team members, created by team owners and
   admins; allocations and reviews: read by team members, written by staff;
-- comments: team members read the public ones and create public ones;
-- notifications and preferences: each user's own (notifications even for staff);
+- comments: team members read, create, change and delete the public ones (the writer refuses
+  a private one with a validation error);
+- notifications and preferences: each user's own;
 - logs: staff only (the whole collection answers 403).
 """
 
@@ -81,9 +84,11 @@ def visible(store: Store, coll: Collection, user: dict[str, Any], row: dict[str,
 
 def listed(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
     """Whether ``row`` is in ``user``'s list: a readable record, and of teams only their own."""
+    if user["is_staff"]:
+        return True
     if hidden(store, coll, user, row):
         return False
-    if coll.name == "teams" and not user["is_staff"]:
+    if coll.name == "teams":
         return row["id"] in _teams(store, user)
     return visible(store, coll, user, row)
 
@@ -120,13 +125,16 @@ def can_write(
             return True
         return record["team"] in _teams(store, user, _ADMIN_ROLES)
     if name in ("grants", "publications"):
-        return _as_id(_team_of(store, coll, row)) in _teams(store, user)
+        # As for memberships: a known team in the body must be the user's; an unknown one is
+        # left to validation.
+        team = _as_id(data.get("team"))
+        if team in store.db["teams"] and team not in _teams(store, user):
+            return False
+        return record is None or record["team"] in _teams(store, user)
     if name in ("allocation_requests", "attachments"):
         if record is not None:
             return False
         return _as_id(_team_of(store, coll, row)) in _teams(store, user, _ADMIN_ROLES)
     if name == "comments":
-        if record is not None or str(data.get("private", "")).lower() in ("true", "1"):
-            return False
         return _as_id(_team_of(store, coll, row)) in _teams(store, user)
     return False  # clusters, allocations, reviews: staff only
