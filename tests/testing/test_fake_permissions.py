@@ -399,3 +399,53 @@ def test_memberships_of_a_deleted_team_or_user_are_gone_for_members(run, on, fak
         404,
         {"detail": "No Membership matches the given query."},
     )
+
+
+def _closed_clusters(fake):
+    """Cluster 4 is for team 3 alone, cluster 5 for all but team 1, cluster 6 all but team 2."""
+    only_3 = fake.add("clusters", name="only-3", access_mode="WL", access_teams=[3])
+    not_1 = fake.add("clusters", name="not-1", access_mode="BL", access_teams=[1])
+    not_2 = fake.add("clusters", name="not-2", access_mode="BL", access_teams=[2])
+    return only_3.id, not_1.id, not_2.id
+
+
+def test_a_users_cluster_list_holds_the_clusters_their_teams_may_use(run, on, fake):
+    only_3, not_1, not_2 = _closed_clusters(fake)  # 1 arc and 3 legacy open, 2 nova for 1, 2
+    assert [c.id for c in run(on().resources.clusters.list())] == [1, 2, 3, 4, 5, 6]
+    assert [c.id for c in run(on("ben").resources.clusters.list())] == [1, 2, 3]  # teams 1, 2
+    assert [c.id for c in run(on("dan").resources.clusters.list())] == [1, 2, 3, only_3, not_2]
+    assert [c.id for c in run(on("carla").resources.clusters.list())] == [1, 2, 3, not_1]
+    # The list is scoped; any cluster can still be read by its id.
+    assert run(on("ben").resources.clusters.get(only_3)).name == "only-3"
+
+
+def test_team_owners_and_admins_allocate_on_clusters_open_to_their_team(run, on, fake):
+    only_3, not_1, not_2 = _closed_clusters(fake)
+    ben, dan = on("ben"), on("dan")  # ben: owner of team 1, admin of 2; dan: member of 1
+    made = run(ben.resources.allocations.create(requested=10, cluster=1, request=1))
+    assert (made.request_id, made.cluster_id, made.requested) == (1, 1, 10)
+    made = run(dan.resources.allocations.create(requested=5, cluster=only_3, request=6))
+    assert (made.request_id, made.cluster_id) == (6, only_3)  # dan owns team 3
+    refused = [
+        (ben, {"cluster": only_3, "request": 1}),  # not open to team 1
+        (ben, {"cluster": not_2, "request": 4}),  # request 4 is team 2's
+        (ben, {"cluster": not_1, "request": 1}),
+        (dan, {"cluster": 1, "request": 1}),  # a plain member
+        (ben, {"cluster": 1, "request": 6}),  # not in team 3
+        (ben, {"cluster": 1}),
+        (ben, {"cluster": 1, "request": 99}),
+        (ben, {"request": 1}),
+        (ben, {"cluster": 99, "request": 1}),
+        (ben, {"cluster": "arc", "request": 1}),
+    ]
+    for client, body in refused:
+        answer = client.http_post("allocations/allocations", json={"requested": 1, **body})
+        assert _answer(run, answer) == (403, FORBIDDEN), body
+    status, body = _answer(
+        run, ben.http_post("allocations/allocations", json={"cluster": not_2, "request": 1})
+    )
+    assert (status, body) == (400, {"requested": ["This field is required."]})
+    answer = ben.http_patch("allocations/allocations/1", json={"awarded": 10, "cluster": 1})
+    assert _answer(run, answer) == (403, FORBIDDEN)
+    assert _answer(run, ben.http_delete("allocations/allocations/1")) == (403, FORBIDDEN)
+    assert fake.get("allocations", 1).awarded == 50000
