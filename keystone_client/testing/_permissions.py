@@ -1,18 +1,24 @@
-"""What a non-staff user may see and change, as the server's permission classes decide.
+"""What a user may see and change, as the server's permission classes decide.
 
-Staff see and change everything. Everyone else:
+Staff see and change everything, except that a notification is read and changed by its own
+user only (staff list them all). Everyone else:
 
 - inactive users and teams, and the memberships of either, do not exist for them: not
   found by id, missing from lists;
 - users, teams, memberships, clusters: read by all, though the team list holds only the
-  user's own teams; users change and delete only their own record; team owners and admins
-  change their team and its memberships, and add members to it; a member may delete their
-  own membership; clusters are staff-only;
-- grants and publications: read and written by members of their team;
+  user's own teams and the cluster list those their teams may use; users change and delete
+  only their own record; team owners and admins change their team and its memberships, and
+  add members to it; a member may delete their own membership; clusters are written by
+  staff only;
+- grants and publications: read and written by members of their team; a team named in the
+  body must be one of theirs too;
 - allocation requests and attachments: read by team members, created by team owners and
-  admins; allocations and reviews: read by team members, written by staff;
-- comments: team members read the public ones and create public ones;
-- notifications and preferences: each user's own (notifications even for staff);
+  admins; allocations: read by team members, created by team owners and admins on a
+  cluster open to the team, changed by staff; reviews: read by team members, written by
+  staff;
+- comments: team members read, create, change and delete the public ones (the writer refuses
+  a private one with a validation error);
+- notifications and preferences: each user's own;
 - logs: staff only (the whole collection answers 403).
 """
 
@@ -46,6 +52,13 @@ def _team_of(store: Store, coll: Collection, row: dict[str, Any]) -> Any:
     return row.get("team")
 
 
+def _open_to(cluster: dict[str, Any], teams: set[int]) -> bool:
+    """Whether a cluster's access mode lets ``teams`` use it (for lists: any of a user's)."""
+    listed = bool(teams & set(cluster["access_teams"]))
+    mode = cluster["access_mode"]
+    return mode == "OP" or (mode == "WL" and listed) or (mode == "BL" and not listed)
+
+
 def _as_id(value: Any) -> int | None:
     text = str(value)
     return int(text) if text.isdigit() else None
@@ -66,7 +79,7 @@ def hidden(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, 
 
 def visible(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
     """Whether ``user`` may read ``row``."""
-    if coll.name == "notifications":  # everyone, staff too, sees only their own
+    if coll.name == "notifications":  # read by its own user only, staff too
         return bool(row.get("user") == user["id"])
     if user["is_staff"]:
         return True
@@ -81,10 +94,14 @@ def visible(store: Store, coll: Collection, user: dict[str, Any], row: dict[str,
 
 def listed(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, Any]) -> bool:
     """Whether ``row`` is in ``user``'s list: a readable record, and of teams only their own."""
+    if user["is_staff"]:
+        return True
     if hidden(store, coll, user, row):
         return False
-    if coll.name == "teams" and not user["is_staff"]:
+    if coll.name == "teams":
         return row["id"] in _teams(store, user)
+    if coll.name == "clusters":
+        return _open_to(row, _teams(store, user))
     return visible(store, coll, user, row)
 
 
@@ -120,13 +137,23 @@ def can_write(
             return True
         return record["team"] in _teams(store, user, _ADMIN_ROLES)
     if name in ("grants", "publications"):
-        return _as_id(_team_of(store, coll, row)) in _teams(store, user)
+        # As for memberships: a known team in the body must be the user's; an unknown one is
+        # left to validation.
+        team = _as_id(data.get("team"))
+        if team in store.db["teams"] and team not in _teams(store, user):
+            return False
+        return record is None or record["team"] in _teams(store, user)
     if name in ("allocation_requests", "attachments"):
         if record is not None:
             return False
         return _as_id(_team_of(store, coll, row)) in _teams(store, user, _ADMIN_ROLES)
     if name == "comments":
-        if record is not None or str(data.get("private", "")).lower() in ("true", "1"):
-            return False
         return _as_id(_team_of(store, coll, row)) in _teams(store, user)
-    return False  # clusters, allocations, reviews: staff only
+    if name == "allocations" and record is None:
+        # A team's owners and admins, on a cluster open to the request's team.
+        team = _as_id(_team_of(store, coll, row))
+        cluster = store.db["clusters"].get(_as_id(data.get("cluster")) or 0)
+        if cluster is None or team not in _teams(store, user, _ADMIN_ROLES):
+            return False
+        return _open_to(cluster, {team})
+    return False  # clusters, reviews, changes to allocations: staff only

@@ -114,11 +114,19 @@ class Writer:
         if errors:
             raise BadRequest(errors)
         if not user["is_staff"]:
-            self._refuse_inactive(coll, clean, creating)
+            self._refuse_non_staff(coll, clean, creating, user)
         return clean
 
-    def _refuse_inactive(self, coll: Collection, clean: dict[str, Any], creating: bool) -> None:
-        """The server's checks that keep non-staff users from making inactive records."""
+    def _refuse_non_staff(
+        self, coll: Collection, clean: dict[str, Any], creating: bool, user: dict[str, Any]
+    ) -> None:
+        """The server's serializer checks on what non-staff users may write."""
+        if coll.name == "comments" and clean.get("private"):
+            message = "Only staff users can write comments marked as private."
+            raise BadRequest({"private": [message]})
+        if coll.name == "preferences" and clean.get("user", user["id"]) != user["id"]:
+            message = "User field cannot be set to a different user than the request submitter."
+            raise BadRequest({"user": [message]})
         if coll.name == "teams" and creating and clean.get("is_active") is False:
             message = "This field cannot be set to False on new records by non-staff users."
             raise BadRequest({"is_active": [message]})
@@ -216,6 +224,10 @@ class Writer:
             for other in self.store.db["teams"].values():
                 if other["id"] != row.get("id") and other["name"] == row["name"]:
                     raise BadRequest({"name": ["team with this name already exists."]})
+        if coll.name == "preferences":
+            for other in self.store.db["preferences"].values():
+                if other["id"] != row.get("id") and other["user"] == row["user"]:
+                    raise BadRequest({"user": ["preference with this user already exists."]})
 
     def _stored_name(self, filename: str) -> str:
         """Where the server's storage puts an upload: a taken name gets a 7-character tag.

@@ -144,8 +144,8 @@ def test_non_staff_users_get_the_servers_permission_answers(run, on):
         )
 
 
-def test_notifications_are_each_users_own(run, on):
-    assert [n.user_id for n in run(on().resources.notifications.list())] == [1, 1, 1]
+def test_notifications_are_listed_to_their_users_and_all_to_staff(run, on):
+    assert [n.user_id for n in run(on().resources.notifications.list())] == [1, 1, 1, 2]
     assert [n.user_id for n in run(on("ben").resources.notifications.list())] == [2]
 
 
