@@ -71,9 +71,9 @@ def hidden(store: Store, coll: Collection, user: dict[str, Any], row: dict[str, 
     if coll.name in ("users", "teams"):
         return not row["is_active"]
     if coll.name == "memberships":
-        team = store.db["teams"].get(row["team"], {})
-        member = store.db["users"].get(row["user"], {})
-        return not (team.get("is_active") and member.get("is_active"))
+        # A membership goes with its team and its user (deletes cascade), so both exist.
+        team, member = store.db["teams"][row["team"]], store.db["users"][row["user"]]
+        return not (team["is_active"] and member["is_active"])
     return False
 
 
