@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from . import _auth, _stats
 from ._batch import run_batch
-from ._faults import Throttle
+from ._faults import HTML, Throttle
 from ._filtering import apply_filters, sort_rows
 from ._permissions import can_write, hidden, listed, visible
 from ._render import Renderer
@@ -18,11 +18,10 @@ from ._store import Store
 from ._wire import BadRequest, Result, Upload
 from ._writes import ALLOWED_FILE_TYPES, MAX_UPLOAD_SIZE, Writer
 
-__all__ = ["FORBIDDEN", "VERSION", "Api"]
+__all__ = ["FORBIDDEN", "VERSION", "Api", "not_found_page", "resolves"]
 
 VERSION = "1.4.2"
 FORBIDDEN = {"detail": "You do not have permission to perform this action."}
-NOT_FOUND = {"detail": "Not found."}
 DEFAULT_PAGE_SIZE = 100
 NOT_FOUND_PAGE = (
     '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n'
@@ -53,32 +52,38 @@ class Api:
         user: dict[str, Any] | None,
     ) -> Result:
         """Answer a request whose path is relative to the API root (``/research/grants/``)."""
-        if path == "/version/":
-            return Result(200, text=VERSION)
-        if path == "/health/json/":
-            return Result(200, _health())
-        if path == "/health/":
-            return Result(200, text="OK")
-        if path == "/authentication/login/" and method == "POST":
+        if method == "HEAD":  # Django answers HEAD as GET wherever GET is served
+            answer = self.route("GET", path, query, payload, files, user)
+            return _not_allowed(method) if answer.status == 405 else answer
+        if path in _PUBLIC:  # views open to anyone
+            if method != _PUBLIC[path]:
+                return _not_allowed(method)
+            if path == "/version/":
+                return Result(200, text=VERSION)
+            if path == "/health/json/":
+                return Result(200, _health())
+            if path == "/health/":
+                # 200 only if every check passes; SMTP fails (see ``_health``), as on the server.
+                return Result(500, text="", content_type=HTML)
             return _auth.login(self.store, self.renderer, payload)
-        if path == "/authentication/logout/" and method == "POST":
-            if user is None:
-                return Result(401, _auth.NOT_AUTHENTICATED)
-            return _auth.logout(self.store)
         if not _known(path):
             return not_found_page()  # URLs resolve before authentication
         if user is None:
             return Result(401, _auth.NOT_AUTHENTICATED)
+        if path in _VIEWS and method != _VIEWS[path]:
+            return _not_allowed(method)
         try:
-            if path == "/authentication/whoami/" and method == "GET":
+            if path == "/authentication/logout/":
+                return _auth.logout(self.store)
+            if path == "/authentication/whoami/":
                 return Result(200, self.renderer.render("users", user))
-            if path == "/config/" and method == "GET":
+            if path == "/config/":
                 return Result(200, _config())
-            if path in CHOICES and method == "GET":
+            if path in CHOICES:
                 return Result(200, dict(CHOICES[path]))
-            if path.startswith("/stats/") and method == "GET":
+            if path in _STATS:
                 return self._stats(path, query, user)
-            if path == "/batch/" and method == "POST":
+            if path == "/batch/":
                 return run_batch(
                     self.store,
                     payload,
@@ -128,16 +133,11 @@ class Api:
         files: dict[str, Upload],
         user: dict[str, Any],
     ) -> Result:
-        match = re.fullmatch(r"(/[a-z]+/[a-z-]+/)(?:([^/]+)/)?", path)
-        coll = BY_ENDPOINT.get(match.group(1)) if match else None
-        if match is None or coll is None:
-            return Result(404, NOT_FOUND)
-        pk = match.group(2)
-        if pk is not None and not coll.detail:
-            return Result(404, NOT_FOUND)
+        coll, pk = _endpoint(path)
+        assert coll is not None  # ``_known`` has matched the path
         allowed = coll.methods if pk is not None else coll.methods & {"GET", "POST"}
         if method not in allowed:
-            return Result(405, {"detail": f'Method "{method}" not allowed.'})
+            return _not_allowed(method)
         if coll.staff_only and not user["is_staff"]:
             return Result(403, FORBIDDEN)
         if pk is None:
@@ -192,39 +192,71 @@ class Api:
         )
 
     def _stats(self, path: str, query: dict[str, str], user: dict[str, Any]) -> Result:
-        today = dt.date.today()
-        name = path.removeprefix("/stats/").strip("/")
-        if name == "requests":
-            rows = self.rows(COLLECTIONS["allocation_requests"], user, query)
-            return Result(200, _stats.request_stats(self.store.db, rows, today))
+        name = _STATS[path]
+        rows = self.rows(COLLECTIONS[name], user, query)
+        if name == "allocation_requests":
+            return Result(200, _stats.request_stats(self.store.db, rows, dt.date.today()))
         if name == "grants":
-            rows = self.rows(COLLECTIONS["grants"], user, query)
-            return Result(200, _stats.grant_stats(rows, today))
+            return Result(200, _stats.grant_stats(rows, dt.date.today()))
         if name == "publications":
-            rows = self.rows(COLLECTIONS["publications"], user, query)
             return Result(200, _stats.publication_stats(rows))
-        if name == "notifications":
-            rows = self.rows(COLLECTIONS["notifications"], user, query)
-            return Result(200, {"total": len(rows), "unread": sum(not r["read"] for r in rows)})
-        return Result(404, NOT_FOUND)
+        return Result(200, {"total": len(rows), "unread": sum(not r["read"] for r in rows)})
 
 
-_FIXED = frozenset({"/authentication/whoami/", "/config/", "/batch/"})
+# Views open to anyone, at fixed paths, each with the one method it takes.
+_PUBLIC = {
+    "/version/": "GET",
+    "/health/": "GET",
+    "/health/json/": "GET",
+    "/authentication/login/": "POST",
+}
+# Stats pages and the collection each counts.
+_STATS = {
+    "/stats/requests/": "allocation_requests",
+    "/stats/grants/": "grants",
+    "/stats/publications/": "publications",
+    "/stats/notifications/": "notifications",
+}
+# Views for signed-in users at fixed paths, each with the one method it takes.
+_VIEWS = {
+    "/authentication/logout/": "POST",
+    "/authentication/whoami/": "GET",
+    "/config/": "GET",
+    "/batch/": "POST",
+    **{path: "GET" for path in _STATS},
+    **{path: "GET" for path in CHOICES},
+}
+_ENDPOINT = re.compile(r"(/[a-z]+/[a-z-]+/)(?:([^/]+)/)?")
+
+
+def _endpoint(path: str) -> tuple[Collection | None, str | None]:
+    """The collection a path names, and the record's key if it names one."""
+    match = _ENDPOINT.fullmatch(path)
+    if match is None:
+        return None, None
+    return BY_ENDPOINT.get(match.group(1)), match.group(2)
 
 
 def _known(path: str) -> bool:
-    """Whether the server has a view at ``path``."""
-    if path in _FIXED or path in CHOICES or path.startswith("/stats/"):
+    """Whether the server has a view at ``path`` (for a signed-in user; batch steps too)."""
+    if path in _VIEWS:
         return True
-    match = re.fullmatch(r"(/[a-z]+/[a-z-]+/)(?:([^/]+)/)?", path)
-    if match is None or match.group(1) not in BY_ENDPOINT:
-        return False
-    return match.group(2) is None or BY_ENDPOINT[match.group(1)].detail
+    coll, pk = _endpoint(path)
+    return coll is not None and (pk is None or coll.detail)
+
+
+def resolves(path: str) -> bool:
+    """Whether any view, open or not, serves ``path``."""
+    return path in _PUBLIC or _known(path)
+
+
+def _not_allowed(method: str) -> Result:
+    return Result(405, {"detail": f'Method "{method}" not allowed.'})
 
 
 def not_found_page() -> Result:
     """Django's answer for a URL no view serves: an HTML page, not JSON."""
-    return Result(404, text=NOT_FOUND_PAGE, content_type="text/html; charset=utf-8")
+    return Result(404, text=NOT_FOUND_PAGE, content_type=HTML)
 
 
 def _int(text: str | None, default: int) -> int:

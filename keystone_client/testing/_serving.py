@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from ._auth import authenticate, csrf_failure
-from ._faults import Fault, server_error_page
-from ._routes import Api, not_found_page
+from ._faults import HTML, Fault, server_error_page
+from ._routes import Api, not_found_page, resolves
 from ._store import Store
 from ._wire import Result, ServerError, Upload, parse_body, parse_cookies
 
@@ -94,6 +94,10 @@ class Front:
         for fault in self.faults:
             if fault.matches(method, path):
                 return fault.fire(request or httpx.Request(method, self.origin + target)), record
+        if not path.endswith("/") and resolves(path + "/"):
+            # Django's APPEND_SLASH, before any view: a redirect that keeps the query.
+            location = self.root + path + "/" + (f"?{split.query}" if split.query else "")
+            return Result(301, text="", headers=[("Location", location)], content_type=HTML), record
         csrf = headers.get("X-CSRFToken")
         if via == "session" and csrf_failure(method, path, csrf, cookies):
             refusal = refusal or Result(403, {"detail": "CSRF Failed: CSRF token missing."})
