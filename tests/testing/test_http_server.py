@@ -126,3 +126,18 @@ def test_closing_the_server_does_not_wait_for_an_idle_client(fake: FakeKeystone)
         assert closed.wait(timeout=10), "server_close waited for the client's connection"
     finally:
         held.close()
+
+
+def test_the_server_binds_127_0_0_1_port_8000_by_default(monkeypatch):
+    # Called, not read from the signature: under mutation testing a wrapper's signature
+    # shows the original defaults.
+    bound = []
+
+    class Recording:
+        def __init__(self, address, handler):
+            bound.append(address)
+
+    monkeypatch.setattr("keystone_client.testing._http.ThreadingHTTPServer", Recording)
+    make_server(FakeKeystone())
+    make_server(FakeKeystone(), port=0)
+    assert bound == [("127.0.0.1", 8000), ("127.0.0.1", 0)]
