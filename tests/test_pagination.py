@@ -20,7 +20,7 @@ from keystone_client._pagination import Pager, merge_bound
 from keystone_client._query_state import QueryState
 
 from . import factories as f
-from .conftest import BASE, Runner
+from .conftest import BASE, PageBudget, Runner
 
 AnyClient = KeystoneClient | AsyncKeystoneClient
 
@@ -38,7 +38,8 @@ class FakeCollection:
     """A list endpoint honouring ``_limit``, ``_offset``, ``_order``, id bounds and equality.
 
     ``records`` is in the server's default order. ``after(n, collection)`` runs after the
-    n-th request is answered, to change the collection between pages.
+    n-th request is answered, to change the collection between pages. A request past what
+    reading the records can need fails (`PageBudget`).
     """
 
     def __init__(
@@ -51,6 +52,12 @@ class FakeCollection:
         self.after = after
         self.max_limit = max_limit
         self.requests: list[dict[str, str]] = []
+        self.budget = PageBudget(len(records))
+
+    def served(self, params: dict[str, str]) -> int:
+        """How many records a page asked with ``params`` holds at most."""
+        limit = int(params.get("_limit", 100))
+        return limit if self.max_limit is None else min(limit, self.max_limit)
 
     def select(self, params: dict[str, str]) -> tuple[list[Record], int]:
         found = list(self.records)
@@ -66,14 +73,12 @@ class FakeCollection:
             if field:
                 found.sort(key=itemgetter(field.lstrip("-")), reverse=field.startswith("-"))
         offset = int(params.get("_offset", 0))
-        limit = int(params.get("_limit", 100))
-        if self.max_limit is not None:
-            limit = min(limit, self.max_limit)
-        return found[offset : offset + limit], len(found)
+        return found[offset : offset + self.served(params)], len(found)
 
     def respond(self, request: httpx.Request) -> httpx.Response:
         params = dict(request.url.params)
         self.requests.append(params)
+        self.budget.spend(len(self.requests), self.served(params))
         results, count = self.select(params)
         offset = int(params.get("_offset", 0))
         more = offset + len(results) < count

@@ -17,7 +17,7 @@ from keystone_client._query_state import QueryState
 from keystone_client.models import Grant, KeystoneModel, Page
 
 from . import factories as f
-from .conftest import BASE, Runner
+from .conftest import BASE, PageBudget, RunawayPaging, Runner
 from .test_pagination import FakeCollection, feed, grants, ids_of
 
 GRANTS = f"{BASE}research/grants/"
@@ -547,3 +547,101 @@ def test_a_head_growing_by_more_than_a_page_per_request_is_read_once_each(
     assert ids_of(run.all(query)) == expected
     # Once two pages have shown the drift, each request starts 12 on: 5 read, 7 inserted.
     assert offsets(fake) == [0, 4, 9, 19, 29, 41, 53, 65, 77, 89, 101, 113]
+
+
+# -- what a listing notes about its slices and requests -----------------------------------------
+
+
+def grant_page(ids: list[int], count: int, more: bool) -> Page[Grant]:
+    body = f.page([f.grant(i) for i in ids], count=count, next="n" if more else None)
+    return Page[Grant].model_validate(body)
+
+
+def test_a_new_listing_is_not_cancelled_until_cancel_is_called() -> None:
+    plan = plan_for("id", 2)
+    assert plan.cancelled is False
+    plan.cancel()
+    assert plan.cancelled is True
+
+
+def test_a_slice_read_to_its_end_has_nothing_left() -> None:
+    plan = plan_for("id", 1)
+    (request,) = plan.start()
+    plan.finish(request, Table([1, 2, 3]).page(request.params))
+    assert plan.slices[0].pager.done
+    assert plan.slices[0].remaining == 0
+    assert plan.done
+
+
+def test_a_count_with_nothing_past_the_page_leaves_nothing_though_next_links_on() -> None:
+    plan = plan_for("id", 1)
+    (request,) = plan.start()
+    plan.finish(request, grant_page(list(range(1, 11)), count=10, more=True))
+    assert not plan.slices[0].pager.done
+    assert plan.slices[0].remaining == 0
+
+
+def test_a_slice_with_less_than_one_id_before_its_end_is_not_cut() -> None:
+    """The count says eight records lie in (5, 6]: no id is left to cut at, so the slice
+    is paged on as it stands."""
+    plan = plan_for("id", 2, page_size=2)
+    (first,) = plan.start()
+    plan.finish(first, grant_page([1, 2], count=10, more=True))
+    below, above = plan.start()
+    assert cuts(plan) == [{"id__lte": 6}, {"id__gt": 6}]
+    plan.finish(below, grant_page([4, 5], count=10, more=True))
+    plan.finish(above, grant_page([7, 8], count=2, more=False))
+    assert [r.params for r in plan.start()] == [
+        {"_limit": "2", "_order": "id", "id__lte": "6", "id__gt": "5"}
+    ]
+    assert cuts(plan) == [{"id__lte": 6}, {"id__gt": 6}]
+
+
+def test_a_page_request_notes_the_status_of_every_response_its_flow_met() -> None:
+    def fetch(params: dict[str, str]) -> Any:
+        yield "send"
+        yield "send again"
+        return Table([1, 2, 3]).page(params)
+
+    pager: Pager[Grant] = Pager(state=QueryState(), page_size=10, keyset="id")
+    plan = Listing(pager, fetch, Concurrency(None))
+    (request,) = plan.start()
+    assert request.flow.send(None) == "send"
+    assert request.flow.send(httpx.Response(503)) == "send again"
+    with pytest.raises(StopIteration) as stop:
+        request.flow.send(httpx.Response(200))
+    assert [g.id for g in stop.value.value.results] == [1, 2, 3]
+    assert request.statuses == [503, 200]
+
+
+def test_an_overloaded_first_page_leaves_room_for_one_request(
+    make_client: Any, run: Runner, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    """The 503 met by the first page keeps the limit at one: the next page is sent alone,
+    not cut into slices sent at once."""
+    fake = FakeCollection(grants(range(1, 101)))
+    overloaded: list[dict[str, str]] = []
+
+    def busy_once(request: httpx.Request) -> httpx.Response:
+        if not overloaded:
+            overloaded.append(dict(request.url.params))
+            return httpx.Response(503, json={"detail": "Service unavailable."})
+        return fake(request)
+
+    api.get(GRANTS).mock(side_effect=busy_once)
+    client = make_client(page_size=10, max_retries=2)
+    assert ids_of(run(client.resources.grants.list())) == list(range(1, 101))
+    assert overloaded == [{"_limit": "10", "_order": "id"}]
+    assert len(sleeps) == 1
+    assert fake.requests[:2] == [
+        {"_limit": "10", "_order": "id"},
+        {"_limit": "10", "_order": "id", "id__gt": "10"},
+    ]
+
+
+def test_a_fake_collection_refuses_paging_past_what_reading_it_takes() -> None:
+    budget = PageBudget(records=20)
+    for sent in range(1, 27):  # four pages of five, four times over, and ten
+        budget.spend(sent, page=5)
+    with pytest.raises(RunawayPaging, match="request 27 to a collection of 20 records"):
+        budget.spend(27, page=5)

@@ -13,7 +13,7 @@ import respx
 from keystone_client import AsyncKeystoneClient
 
 from . import factories as f
-from .conftest import BASE, Runner
+from .conftest import BASE, PageBudget, Runner
 
 # The one private import of this file: the I/O-free planner of page requests.
 
@@ -29,15 +29,20 @@ _BOUNDS: dict[str, Callable[[int, int], bool]] = {
 
 
 class Collection:
-    """A grant list endpoint honouring ``_limit``, ``_offset``, ``_order`` and id bounds."""
+    """A grant list endpoint honouring ``_limit``, ``_offset``, ``_order`` and id bounds.
+
+    A request past what reading the records can need fails (`PageBudget`).
+    """
 
     def __init__(self, ids: Any) -> None:
         self.records = [f.grant(i, title=f"Grant {i:04d}") for i in ids]
         self.requests: list[dict[str, str]] = []
+        self.budget = PageBudget(len(self.records))
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         params = dict(request.url.params)
         self.requests.append(params)
+        self.budget.spend(len(self.requests), int(params["_limit"]))
         found = [
             r
             for r in self.records
