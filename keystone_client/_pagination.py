@@ -285,8 +285,10 @@ class Listing(Generic[M]):
     def start(self) -> list[PageRequest[M]]:
         """Return the page requests to send now, keeping at most `limit` in flight."""
         limit = self.limit
-        while self._splittable and sum(s.working for s in self.slices) < limit:
-            if not self._split_one():
+        # Each cut adds a slice with work, so `limit` cuts are the most there can be: a bound
+        # that ends the loop whatever a cut reports.
+        for _ in range(limit if self._splittable else 0):
+            if sum(s.working for s in self.slices) >= limit or not self._split_one():
                 break
         busy = sum(s.busy for s in self.slices)
         started: list[PageRequest[M]] = []

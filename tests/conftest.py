@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +16,6 @@ import pytest
 import respx
 
 from keystone_client import AsyncKeystoneClient, KeystoneClient
-from keystone_client._pagination import Listing
 
 BASE = "http://keystone.test/"
 
@@ -82,34 +80,6 @@ class PageBudget:
                 f"request {sent} to a collection of {self.records} records in pages of "
                 f"{page}: reading it takes no more than {self.cap}, so the paging does not end"
             )
-
-
-@pytest.fixture(autouse=True)
-def _cutting_ends(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail a `Listing.start` that keeps trying to cut slices, instead of spinning forever.
-
-    Each successful cut adds a slice with work, so one start() cuts at most ``limit`` times
-    and then fails to cut once: more tries than ``limit + 1`` never end, and send nothing a
-    `PageBudget` could count.
-    """
-    start, split_one = Listing.start, Listing._split_one
-    tries: weakref.WeakKeyDictionary[Listing[Any], int] = weakref.WeakKeyDictionary()
-
-    def counted_start(self: Listing[Any]) -> Any:
-        tries[self] = 0
-        return start(self)
-
-    def counted_split_one(self: Listing[Any]) -> bool:
-        tries[self] = tries.get(self, 0) + 1
-        if tries[self] > self.limit + 1:
-            raise RunawayPaging(
-                f"start() tried to cut a slice {tries[self]} times with room for "
-                f"{self.limit} requests: it does not end"
-            )
-        return split_one(self)
-
-    monkeypatch.setattr(Listing, "start", counted_start)
-    monkeypatch.setattr(Listing, "_split_one", counted_split_one)
 
 
 @pytest.fixture(params=["sync", "async"])
