@@ -90,8 +90,9 @@ def plan_delete(db: dict[str, dict[int, dict[str, Any]]], name: str, pk: int) ->
 
     Dependents go before what they depend on: collections are ordered by Django's
     ``Collector.sort`` (repeated passes over the collections in the order they were found,
-    taking each one whose cascaded dependents are already taken), records of one collection
-    by descending id. Any record referring through a PROTECT key refuses the whole delete.
+    taking each one whose cascaded dependents are already taken; a cycle leaves them in the
+    order found), records of one collection by descending id. Any record referring through a
+    PROTECT key refuses the whole delete.
     """
     plan = Plan()
     found: dict[str, list[int]] = {}  # collection -> ids, in the order Django collects them
@@ -117,13 +118,12 @@ def plan_delete(db: dict[str, dict[int, dict[str, Any]]], name: str, pk: int) ->
 
     collect(name, [pk])
     order: list[str] = []
-    while len(order) < len(found):
-        taken = len(order)
+    for _ in found:  # a pass that takes none meets a cycle: this many passes always suffice
         for coll in found:
             if coll not in order and first.get(coll, set()) <= set(order):
                 order.append(coll)
-        if len(order) == taken:  # a cycle: Django keeps the order it found
-            order += [coll for coll in found if coll not in order]
+    if len(order) < len(found):  # a cycle: Django leaves every collection in the order found
+        order = list(found)
     plan.deletes = [(coll, row) for coll in order for row in sorted(found[coll], reverse=True)]
     gone = set(plan.deletes)
     for coll, key, target in M2M:

@@ -90,7 +90,7 @@ def object_repr(db: dict[str, dict[int, dict[str, Any]]], name: str, record: dic
         return f"Grant #{pk} - {_short(record['title'])}"
     if name == "publications":
         return f"Publication #{pk} - {_short(record['title'])}"
-    return str(pk)
+    raise ValueError(f"the server does not audit {name}")
 
 
 def _logged(record: dict[str, Any]) -> dict[str, str]:
@@ -147,7 +147,7 @@ class Store:
         pk = self.take_id(name)
         record = {"id": pk, **row}
         if name == "users":
-            self.passwords[record["username"]] = record.pop("password", "")
+            self.passwords[record["username"]] = record.pop("password")  # every user has one
             record.setdefault("date_joined", when)
             record.setdefault("last_login", None)
         elif name == "teams":
@@ -187,7 +187,7 @@ class Store:
             self.audit(COLLECTIONS[coll], row, "delete", changes, user)
             record = self.db[coll].pop(row)
             if coll == "users":
-                self.passwords.pop(record["username"], None)
+                del self.passwords[record["username"]]
                 self.tokens = {key: uid for key, uid in self.tokens.items() if uid != row}
 
     def changes(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:

@@ -271,6 +271,9 @@ class Writer:
         merged = {**record, **clean}
         self.finish(coll, merged)
         changes = self.store.changes(record, merged)
+        if coll.name == "users" and merged["username"] != record["username"]:
+            # The password belongs to the user, not the name: it follows a rename.
+            self.store.passwords[merged["username"]] = self.store.passwords.pop(record["username"])
         record.update(merged)
         if password is not None:
             self.store.passwords[record["username"]] = password

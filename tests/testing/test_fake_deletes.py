@@ -3,6 +3,7 @@ server's 500 page, nothing deleted), set null, drop many-to-many links, audit ea
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 
 from keystone_client import ServerError
 from keystone_client.errors import AuthenticationError
-from keystone_client.testing import FakeKeystone, _deletes
+from keystone_client.testing import FakeKeystone, _deletes, _wire
 from keystone_client.testing._deletes import ON_DELETE, Plan, plan_delete, schema_relations
 from keystone_client.testing._faults import ERROR_PAGE
 
@@ -389,6 +390,30 @@ def test_every_relation_of_the_schema_has_an_on_delete_rule():
     assert set(ON_DELETE) == set(schema_relations())
 
 
+def test_each_relation_points_at_its_collection():
+    assert schema_relations() == {
+        ("memberships", "user"): "users",
+        ("memberships", "team"): "teams",
+        ("allocations", "cluster"): "clusters",
+        ("allocations", "request"): "allocation_requests",
+        ("allocation_requests", "submitter"): "users",
+        ("allocation_requests", "team"): "teams",
+        ("allocation_reviews", "request"): "allocation_requests",
+        ("allocation_reviews", "reviewer"): "users",
+        ("comments", "user"): "users",
+        ("comments", "request"): "allocation_requests",
+        ("attachments", "request"): "allocation_requests",
+        ("grants", "team"): "teams",
+        ("publications", "team"): "teams",
+        ("notifications", "user"): "users",
+        ("preferences", "user"): "users",
+        # Read-only logs: known from their relation filters.
+        ("audit_logs", "actor"): "users",
+        ("request_logs", "user"): "users",
+        ("feed", "user"): "users",
+    }
+
+
 def test_a_plan_changes_nothing(fake, lab):
     before = _ids(fake)
     plan = plan_delete(fake._store.db, "teams", lab["team"])
@@ -403,9 +428,49 @@ def test_a_plan_names_what_protects(fake, lab):
     assert plan.protected == [("allocations", lab["allocation"])]
 
 
+def test_a_plan_names_every_record_that_protects(fake, lab):
+    rex = fake.add("users", username="rex").id
+    submitted = fake.add("allocation_requests", team=lab["other"], submitter=rex).id
+    reviewed = fake.add("allocation_reviews", request=lab["kept_request"], reviewer=rex).id
+    commented = fake.add("comments", request=lab["kept_request"], user=rex).id
+    protecting = [
+        ("allocation_requests", submitted),
+        ("allocation_reviews", reviewed),
+        ("comments", commented),
+    ]
+    assert plan_delete(fake._store.db, "users", rex).protected == protecting
+    # The error the server's view would raise says so (the client only sees the 500 page).
+    said = f"users #{rex} is protected by " + ", ".join(f"{c} #{pk}" for c, pk in protecting)
+    with pytest.raises(_wire.ServerError, match=f"^{re.escape(said)}$"):
+        fake._store.delete("users", rex, None)
+
+
 def test_a_cycle_of_cascades_keeps_the_order_found(monkeypatch):
     relations = [("a", "x", "b", _deletes.CASCADE), ("b", "y", "a", _deletes.CASCADE)]
     monkeypatch.setattr(_deletes, "RELATIONS", relations)
     monkeypatch.setattr(_deletes, "M2M", [])
     db = {"a": {1: {"id": 1, "x": 1}}, "b": {1: {"id": 1, "y": 1}}}
     assert plan_delete(db, "a", 1) == Plan(deletes=[("a", 1), ("b", 1)])
+
+
+def test_a_cycle_leaves_every_collection_in_the_order_found(monkeypatch):
+    # c could go first, but Django's sort gives up on a cycle and keeps the order found.
+    relations = [
+        ("b", "y", "a", _deletes.CASCADE),
+        ("c", "z", "a", _deletes.CASCADE),
+        ("a", "x", "b", _deletes.CASCADE),
+    ]
+    monkeypatch.setattr(_deletes, "RELATIONS", relations)
+    monkeypatch.setattr(_deletes, "M2M", [])
+    db = {"a": {1: {"id": 1, "x": 1}}, "b": {1: {"id": 1, "y": 1}}, "c": {1: {"id": 1, "z": 1}}}
+    assert plan_delete(db, "a", 1).deletes == [("a", 1), ("b", 1), ("c", 1)]
+
+
+def test_links_drop_from_every_record_after_one_that_goes(fake, raw, lab):
+    # The team's own request goes too and comes first; the other team's request still
+    # loses its link to the team's grant.
+    kept = fake.get("allocation_requests", lab["kept_request"])
+    linked = [lab["kept_grant"], lab["grant"]]
+    assert raw.patch(f"/allocations/requests/{kept.id}/", json={"grants": linked}).is_success
+    assert raw.delete(f"/users/teams/{lab['team']}/").status_code == 204
+    assert fake.get("allocation_requests", kept.id).grant_ids == [lab["kept_grant"]]

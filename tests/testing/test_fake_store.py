@@ -5,10 +5,12 @@ slugs, and a batch's rollback that keeps the request log."""
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
 
 import pytest
 
-from keystone_client.testing._store import Store, _text, now_text, slugify
+from keystone_client.testing._store import Store, _text, now_text, object_repr, slugify
 
 # -- pure helpers ------------------------------------------------------------------------------
 
@@ -35,6 +37,22 @@ def test_now_text_is_utc_written_with_a_z() -> None:
 )
 def test_audit_values_are_written_as_python_writes_them(value: object, text: str) -> None:
     assert _text(value) == text
+
+
+@pytest.fixture
+def local_zone_far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "JST-9")  # POSIX form: needs no zone database
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("local_zone_far_from_utc")
+def test_audit_timestamps_are_utc_whatever_the_local_zone() -> None:
+    assert dt.datetime(2024, 6, 1, 12).astimezone().utcoffset() == dt.timedelta(hours=9)
+    assert _text("2024-06-01T14:30:00.250000+02:00") == "2024-06-01 12:30:00.250000"
+    assert _text("2024-06-01T00:30:00Z") == "2024-06-01 00:30:00"
 
 
 # Django's ``slugify`` (the server's) gives each of these.
@@ -92,6 +110,16 @@ def test_a_record_added_by_the_test_has_no_actor_or_address(run, on, fake):
     assert (entry.actor_id, entry.actor, entry.remote_addr) == (None, None, None)
     assert run(client.resources.audit_logs.list(actor_email__isnull=True, object_id=grant.id))
     assert run(client.resources.audit_logs.list(actor_email="alice@example.edu")) == []
+
+
+def test_a_record_added_after_a_session_request_has_no_actor(fake, signed_in):
+    assert signed_in.get("/research/grants/1/").status_code == 200  # the session's request
+    grant = fake.add("grants", title="Added by the test", team=1)
+    grants = "research_products | Grant"
+    (entry,) = [
+        e for e in fake.all("audit_logs") if (e.record_name, e.record_id) == (grants, grant.id)
+    ]
+    assert (entry.actor_id, entry.remote_addr) == (None, None)
 
 
 def test_audit_entries_name_the_record_as_the_server_does(run, on):
@@ -166,6 +194,20 @@ def test_long_titles_are_cut_as_django_cuts_them(run, on):
     assert [e.record_id for e in named] == [grant.id]
 
 
+def test_a_title_of_exactly_100_characters_is_kept_whole(run, on):
+    client = on()
+    title = "A" * 99 + "B"
+    grant = run(client.resources.grants.create(**_grant(title)))
+    named = run(client.resources.audit_logs.list(object_repr=f"Grant #{grant.id} - {title}"))
+    assert [e.record_id for e in named] == [grant.id]
+
+
+def test_only_audited_models_are_named() -> None:
+    db = {"notifications": {1: {"id": 1, "user": 1}}}
+    with pytest.raises(ValueError, match=r"^the server does not audit notifications$"):
+        object_repr(db, "notifications", db["notifications"][1])
+
+
 def test_notifications_and_preferences_are_not_audited(run, on, fake):
     client = on()
     before = len(fake.all("audit_logs"))
@@ -222,6 +264,19 @@ def test_a_users_password_never_reaches_the_audit_log(run, on):
     assert entry.changes["username"] == ["None", "erin"]
     assert "password" not in entry.changes
     assert "a-Secret-pass-91" not in repr(entry.changes)
+
+
+def test_a_renamed_user_keeps_their_password_until_deleted(run, on, make_client, fake):
+    client = on()
+    uma = fake.add("users", username="uma", password="uma-Secret-77")
+    run(client.resources.users.update(uma.id, username="uma2"))
+    assert fake.credentials("uma2") == {"username": "uma2", "password": "uma-Secret-77"}
+    with pytest.raises(KeyError, match="uma"):
+        fake.credentials("uma")
+    renamed = make_client(url=fake.url, transport=fake.transport(), **fake.credentials("uma2"))
+    assert run(renamed.resources.teams.list()) == []  # signs in with the new name
+    run(client.resources.users.delete(uma.id))
+    assert {"uma", "uma2"}.isdisjoint(fake._store.passwords)  # no password left behind
 
 
 # -- request logs and the feed ----------------------------------------------------------------
