@@ -159,6 +159,16 @@ class Pager(Generic[M]):
         if self.keyset is None:
             return self._feed_offset(page)
         results = page.results
+        if self.cursor is not None:
+            # Records not past the cursor were yielded already; a server that ignores the
+            # bound would otherwise serve the same page forever.
+            ascending = self.keyset == "id"
+            cursor = self.cursor
+            results = [
+                r
+                for r in results
+                if (int(r.id) > cursor if ascending else int(r.id) < cursor)  # type: ignore[attr-defined]
+            ]
         # Only the server knows whether more follow: a page shorter than ``_limit`` is not
         # the last one if the server caps the page size below it.
         if not results or page.next is None:

@@ -931,3 +931,21 @@ def test_list_runs_every_page_in_the_callers_context(
     finally:
         _CALLER.reset(token)
     assert len(seen) > 1 and set(seen) == {"job-42"}
+
+
+def test_keyset_ends_when_the_server_ignores_the_cursor(
+    make_client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    seen: list[dict[str, str]] = []
+
+    def same_page(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        body = [f.grant(i) for i in range(1, 4)]
+        return httpx.Response(
+            200, json={"count": 9, "next": "more", "previous": None, "results": body}
+        )
+
+    api.get(f"{BASE}research/grants/").mock(side_effect=same_page)
+    client = make_client(page_size=3)
+    assert ids_of(run.all(client.resources.grants.all())) == [1, 2, 3]
+    assert [p.get("id__gt") for p in seen] == [None, "3"]

@@ -82,8 +82,9 @@ def _stored(kind: str, value: Any) -> Any:
         value = value.date()
     if kind == DATETIME and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.datetime):
+        # The server holds timestamps in UTC: comparisons and date parts see UTC.
+        value = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return value
 
 

@@ -415,3 +415,51 @@ def test_a_text_filter_compares_text_even_with_a_number_stored(run, on, fake):
     assert _ids(run, client, "research/grants/", {"title": "2024"}) == [5]
     assert _ids(run, client, "research/grants/", {"title__in": "2024,x"}) == [5]
     assert _ids(run, client, "research/grants/", {"title": "abc"}) == []
+
+
+def test_a_boolean_field_orders_false_first(run, on):
+    client = on()
+    assert _ids(run, client, "allocations/clusters/", {"_order": "enabled,id"}) == [3, 1, 2]
+    assert _ids(run, client, "allocations/clusters/", {"_order": "-enabled,id"}) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # An ignored parameter before a filter leaves the later filter in force.
+        {"colour": "red", "team__in": "2,3"},
+        {"team__gt": "1", "team__in": "2,3"},
+        {"status": "", "team__in": "2,3"},
+        {"team__isnull": "maybe", "team__in": "2,3"},
+    ],
+)
+def test_a_filter_after_an_ignored_one_still_applies(run, on, query):
+    assert _ids(run, on(), "allocations/requests/", query) == [4, 5, 6]
+
+
+def test_a_boolean_not_eq_with_another_word_is_ignored(run, on):
+    client = on()
+    assert _ids(run, client, "allocations/clusters/", {"enabled__not_eq": "yes"}) == [1, 2, 3]
+    assert _ids(run, client, "allocations/clusters/", {"enabled__not_eq": "true"}) == [3]
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        # 23:30 at UTC-2 on 9 March is 01:30 UTC on Monday 10 March.
+        ({"created__day": "10"}, [2]),
+        ({"created__day": "9"}, []),
+        ({"created__hour": "1"}, [2]),
+        ({"created__minute": "30"}, [2]),
+        ({"created__week_day": "2"}, [2]),
+        ({"created__week_day": "1"}, [1]),
+        ({"created__week": "11"}, [2]),
+        ({"created__gt": "2025-03-10T01:00:00Z"}, [2]),
+        ({"created__lt": "2025-03-10T02:00:00+00:00"}, [1, 2]),
+        ({"created__lt": "2025-03-10T01:30:00Z"}, [1]),
+        ({"created": "2025-03-10T01:30:00Z"}, [2]),
+    ],
+)
+def test_a_timestamp_stored_with_an_offset_is_compared_in_utc(run, on, fake, query, ids):
+    fake.add("comments", created="2025-03-09T23:30:00-02:00")
+    assert _ids(run, on(), "allocations/comments/", query) == ids
