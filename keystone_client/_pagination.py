@@ -30,6 +30,7 @@ import httpx
 from ._base_client import Flow
 from ._concurrency import Concurrency
 from ._query_state import QueryState
+from .errors import KeystoneError
 from .models import KeystoneModel, Page
 
 __all__ = [
@@ -160,15 +161,22 @@ class Pager(Generic[M]):
             return self._feed_offset(page)
         results = page.results
         if self.cursor is not None:
-            # Records not past the cursor were yielded already; a server that ignores the
-            # bound would otherwise serve the same page forever.
+            # Records not past the cursor were yielded already. A server that ignores the
+            # bound (it drops filters it does not know) would serve the same page forever.
             ascending = self.keyset == "id"
             cursor = self.cursor
-            results = [
+            past = [
                 r
                 for r in results
                 if (int(r.id) > cursor if ascending else int(r.id) < cursor)  # type: ignore[attr-defined]
             ]
+            if results and not past:
+                bound = "id__gt" if ascending else "id__lt"
+                raise KeystoneError(
+                    f"the server ignored the paging filter {bound}={cursor} and served the "
+                    "same records again; order by another field to page by offset"
+                )
+            results = past
         # Only the server knows whether more follow: a page shorter than ``_limit`` is not
         # the last one if the server caps the page size below it.
         if not results or page.next is None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import respx
 
-from keystone_client import APIError, AsyncKeystoneClient, KeystoneClient
+from keystone_client import APIError, AsyncKeystoneClient, KeystoneClient, KeystoneError
 from keystone_client._pagination import Pager, merge_bound
 from keystone_client._query_state import QueryState
 
@@ -933,7 +933,7 @@ def test_list_runs_every_page_in_the_callers_context(
     assert len(seen) > 1 and set(seen) == {"job-42"}
 
 
-def test_keyset_ends_when_the_server_ignores_the_cursor(
+def test_keyset_paging_stops_with_an_error_when_the_server_ignores_the_cursor(
     make_client: Any, run: Runner, api: respx.MockRouter
 ) -> None:
     seen: list[dict[str, str]] = []
@@ -947,5 +947,6 @@ def test_keyset_ends_when_the_server_ignores_the_cursor(
 
     api.get(f"{BASE}research/grants/").mock(side_effect=same_page)
     client = make_client(page_size=3)
-    assert ids_of(run.all(client.resources.grants.all())) == [1, 2, 3]
+    with pytest.raises(KeystoneError, match=r"ignored the paging filter id__gt=3 and served"):
+        run.all(client.resources.grants.all())
     assert [p.get("id__gt") for p in seen] == [None, "3"]
