@@ -138,16 +138,18 @@ class Writer:
             raise BadRequest({"team": [message]})
 
     def _value(self, spec: FieldRule, value: Any) -> Any:
-        if value is None or (value == "" and spec.kind in ("date", "int", "decimal", "fk")):
+        # DRF reads "" as null for relations only; a number or date given "" is malformed.
+        if value is None or (value == "" and spec.kind == "fk"):
             if spec.null:
                 return None
             raise ValueError("This field may not be null.")
         kind = spec.kind
         if kind == "str":
-            if isinstance(value, dict | list):
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise ValueError("Not a valid string.")
-            text = str(value)
-            if not text.strip():
+            # DRF trims; a field the model lets be null also lets be blank.
+            text = str(value).strip()
+            if not text and not spec.null:
                 raise ValueError("This field may not be blank.")
             return text
         if kind == "int":
@@ -201,9 +203,12 @@ class Writer:
         return value
 
     def _pk(self, target: str, value: Any) -> int:
-        if isinstance(value, bool) or not str(value).isdigit():
+        try:
+            pk = int(str(value))
+        except ValueError:
+            pk = None
+        if isinstance(value, bool) or pk is None:
             raise ValueError(f"Incorrect type. Expected pk value, received {type(value).__name__}.")
-        pk = int(str(value))
         if pk not in self.store.db[target]:
             raise ValueError(f'Invalid pk "{pk}" - object does not exist.')
         return pk

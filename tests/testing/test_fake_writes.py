@@ -4,8 +4,10 @@ inactive-team rule applied only to the team a write names."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from keystone_client.testing import FakeKeystone
+from keystone_client.testing._writes import MAX_UPLOAD_SIZE
 
 
 def _as(fake: FakeKeystone, username: str) -> httpx.Client:
@@ -101,3 +103,195 @@ def test_an_inactive_team_does_not_block_a_change_that_names_no_team(fake, raw):
         400,
         {"team": ["Non-staff cannot create a membership for an inactive team."]},
     )
+
+
+# Each row: collection endpoint, body sent, the exact 400 body the server answers. Fields absent
+# from the answer were accepted (a 400 on another field keeps the write from happening).
+NULL = "This field may not be null."
+NOT_INT = "A valid integer is required."
+NOT_NUMBER = "A valid number is required."
+BAD_DATE = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+NOT_STRING = "Not a valid string."
+BLANK = "This field may not be blank."
+ALLOCATION = {"requested": 5, "cluster": 1, "request": 1}
+GRANT = {"title": "T", "agency": "A", "amount": "1.00", "start_date": "2024-01-01", "team": 1}
+INVALID_WRITES = [
+    # "" is null only for relations; for a number or a date it is malformed.
+    (
+        "/allocations/allocations/",
+        {"requested": "", "awarded": "", "final": "", "cluster": "", "request": ""},
+        {
+            "requested": [NOT_INT],
+            "awarded": [NOT_INT],
+            "final": [NOT_INT],
+            "cluster": [NULL],
+            "request": [NULL],
+        },
+    ),
+    (
+        "/allocations/allocations/",
+        {"requested": None, "awarded": None, "cluster": None, "request": 1},
+        {"requested": [NULL], "cluster": [NULL]},
+    ),
+    (
+        "/allocations/allocations/",
+        {"requested": "abc", "awarded": "1.5", "final": 0, "cluster": "", "request": 1},
+        {"requested": [NOT_INT], "awarded": [NOT_INT], "cluster": [NULL]},
+    ),
+    (
+        "/allocations/allocations/",
+        {"requested": -1, "awarded": 0, "final": "0", "cluster": 1, "request": 1},
+        {"requested": ["Ensure this value is greater than or equal to 0."]},
+    ),
+    (
+        "/allocations/allocations/",
+        {**ALLOCATION, "cluster": True, "request": [1]},
+        {
+            "cluster": ["Incorrect type. Expected pk value, received bool."],
+            "request": ["Incorrect type. Expected pk value, received list."],
+        },
+    ),
+    (
+        "/allocations/allocations/",
+        {**ALLOCATION, "cluster": "abc", "request": 99999},
+        {
+            "cluster": ["Incorrect type. Expected pk value, received str."],
+            "request": ['Invalid pk "99999" - object does not exist.'],
+        },
+    ),
+    (
+        "/allocations/allocations/",
+        {**ALLOCATION, "cluster": -1, "request": "-2"},
+        {
+            "cluster": ['Invalid pk "-1" - object does not exist.'],
+            "request": ['Invalid pk "-2" - object does not exist.'],
+        },
+    ),
+    (
+        "/research/grants/",
+        {**GRANT, "amount": "", "start_date": "", "end_date": "", "team": ""},
+        {"amount": [NOT_NUMBER], "start_date": [BAD_DATE], "end_date": [BAD_DATE], "team": [NULL]},
+    ),
+    (
+        "/research/grants/",
+        {**GRANT, "amount": "NaN", "end_date": "2024-13-01", "team": "x"},
+        {
+            "amount": [NOT_NUMBER],
+            "end_date": [BAD_DATE],
+            "team": ["Incorrect type. Expected pk value, received str."],
+        },
+    ),
+    (
+        "/research/grants/",
+        {**GRANT, "amount": "Infinity", "pi": "", "grant_number": "  ", "team": "x"},
+        {"amount": [NOT_NUMBER], "team": ["Incorrect type. Expected pk value, received str."]},
+    ),
+    (
+        "/research/grants/",
+        {**GRANT, "amount": "1.234", "team": "x"},
+        {
+            "amount": ["Ensure that there are no more than 2 decimal places."],
+            "team": ["Incorrect type. Expected pk value, received str."],
+        },
+    ),
+    (
+        "/allocations/requests/",
+        {"title": {}, "description": ["a"], "active": "", "team": "abc", "submitter": None},
+        {
+            "title": [NOT_STRING],
+            "description": [NOT_STRING],
+            "active": [BAD_DATE],
+            "submitter": [NULL],
+            "team": ["Incorrect type. Expected pk value, received str."],
+        },
+    ),
+    (
+        "/allocations/requests/",
+        {"title": "", "description": " ", "team": 1, "submitter": 1, "assignees": ["x"]},
+        {
+            "title": [BLANK],
+            "description": [BLANK],
+            "assignees": ["Incorrect type. Expected pk value, received str."],
+        },
+    ),
+    (
+        "/users/users/",
+        {"username": True, "password": "", "first_name": "", "email": "  ", "department": ""},
+        {"username": [NOT_STRING], "password": [BLANK]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "body", "errors"), INVALID_WRITES)
+def test_an_invalid_write_answers_the_servers_messages(raw, endpoint, body, errors):
+    before = raw.get(endpoint, params={"_limit": 1}).json()["count"]
+    answer = raw.post(endpoint, json=body)
+    assert (answer.status_code, answer.json()) == (400, errors)
+    assert raw.get(endpoint, params={"_limit": 1}).json()["count"] == before
+
+
+def test_a_blank_value_is_kept_trimmed_where_the_model_allows_null(raw):
+    answer = raw.patch("/research/grants/1/", json={"pi": "", "grant_number": "  G-7 "})
+    assert answer.status_code == 200
+    assert (answer.json()["pi"], answer.json()["grant_number"]) == ("", "G-7")
+
+
+def test_zero_is_a_valid_allocation_amount(raw):
+    answer = raw.post("/allocations/allocations/", json={**ALLOCATION, "requested": 0})
+    assert answer.status_code == 201
+    assert (answer.json()["requested"], answer.json()["cluster"]) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "errors"),
+    [
+        (
+            "/users/users/",
+            {"username": "ben", "password": "x-42-secret"},
+            {"username": ["A user with that username already exists."]},
+        ),
+        (
+            "/users/teams/",
+            {"name": "Genomics Lab"},
+            {"name": ["team with this name already exists."]},
+        ),
+    ],
+)
+def test_a_taken_unique_name_is_refused(raw, endpoint, body, errors):
+    answer = raw.post(endpoint, json=body)
+    assert (answer.status_code, answer.json()) == (400, errors)
+
+
+def _upload(raw: httpx.Client, filename: str, content: bytes = b"hi", **data: str):
+    files = {"file": (filename, content, "application/octet-stream")}
+    return raw.post("/allocations/attachments/", data={"request": "1", **data}, files=files)
+
+
+@pytest.mark.parametrize(
+    ("filename", "size", "message"),
+    [
+        ("big.pdf", MAX_UPLOAD_SIZE + 1, "File size should not exceed 2.50 MB."),
+        ("notes", 2, "File type could not be resolved."),
+        ("bundle.zip", 2, "File type 'application/zip' is not allowed."),
+    ],
+)
+def test_an_upload_the_server_refuses(raw, filename, size, message):
+    answer = _upload(raw, filename, b"x" * size)
+    assert (answer.status_code, answer.json()) == (400, {"file": [message]})
+
+
+def test_an_upload_is_named_after_its_file_unless_named(raw):
+    answer = _upload(raw, "plan.txt")
+    assert answer.status_code == 201
+    assert (answer.json()["name"], answer.json()["file"]) == ("plan.txt", "allocations/plan.txt")
+    named = _upload(raw, "other.txt", name="Budget")
+    assert (named.json()["name"], named.json()["file"]) == ("Budget", "allocations/other.txt")
+
+
+def test_a_taken_upload_name_gets_a_repeatable_tag(raw):
+    names = [_upload(raw, "data.v2.txt").json()["file"] for _ in range(3)]
+    assert names == [
+        "allocations/data.v2.txt",
+        "allocations/data_f36d9d2.v2.txt",
+        "allocations/data_b987db9.v2.txt",
+    ]
