@@ -218,7 +218,6 @@ class Writer:
         if "file" in row and isinstance(row["file"], Upload):
             upload = row.pop("file")
             row["file"] = self._stored_name(upload.filename)
-            row.setdefault("name", upload.filename)
             if not row.get("name"):
                 row["name"] = upload.filename
         if coll.name == "users":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from keystone_client import BadRequestError
 from keystone_client.testing import FakeKeystone
 from keystone_client.testing._writes import MAX_UPLOAD_SIZE
 
@@ -295,3 +296,17 @@ def test_a_taken_upload_name_gets_a_repeatable_tag(raw):
         "allocations/data_f36d9d2.v2.txt",
         "allocations/data_b987db9.v2.txt",
     ]
+
+
+def test_a_client_reads_the_servers_messages_for_empty_values(run, on):
+    client = on()
+    with pytest.raises(BadRequestError) as caught:
+        run(client.resources.allocations.create(requested="", awarded="", cluster="", request=1))
+    assert caught.value.errors == {
+        "requested": [NOT_INT],
+        "awarded": [NOT_INT],
+        "cluster": [NULL],
+    }
+    with pytest.raises(BadRequestError) as caught:
+        run(client.resources.grants.update(1, start_date="", title=True))
+    assert caught.value.errors == {"title": [NOT_STRING], "start_date": [BAD_DATE]}
