@@ -160,23 +160,18 @@ class Pager(Generic[M]):
         if self.keyset is None:
             return self._feed_offset(page)
         results = page.results
-        if self.cursor is not None:
-            # Records not past the cursor were yielded already. A server that ignores the
-            # bound (it drops filters it does not know) would serve the same page forever.
+        if self.cursor is not None and results:
+            # A page comes in keyset order, so its first record tells whether the server
+            # applied the bound; one that ignores it (it drops filters it does not know)
+            # would serve the same page forever.
             ascending = self.keyset == "id"
-            cursor = self.cursor
-            past = [
-                r
-                for r in results
-                if (int(r.id) > cursor if ascending else int(r.id) < cursor)  # type: ignore[attr-defined]
-            ]
-            if results and not past:
+            first = _id(results[0])
+            if (first <= self.cursor) if ascending else (first >= self.cursor):
                 bound = "id__gt" if ascending else "id__lt"
                 raise KeystoneError(
-                    f"the server ignored the paging filter {bound}={cursor} and served the "
-                    "same records again; order by another field to page by offset"
+                    f"the server ignored the paging filter {bound}={self.cursor} and served "
+                    "the same records again; order by another field to page by offset"
                 )
-            results = past
         # Only the server knows whether more follow: a page shorter than ``_limit`` is not
         # the last one if the server caps the page size below it.
         if not results or page.next is None:
