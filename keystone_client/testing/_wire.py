@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BadRequest", "Result", "ServerError", "Upload", "parse_body", "parse_cookies"]
+__all__ = ["BadRequest", "Form", "Result", "ServerError", "Upload", "parse_body", "parse_cookies"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,14 @@ class Upload:
     filename: str
     content: bytes
     content_type: str
+
+
+class Form(dict[str, Any]):
+    """The fields of a multipart form.
+
+    A form cannot tell one value from a list of one, so a list field given once is read as
+    a list, where the same value in JSON is refused.
+    """
 
 
 @dataclass
@@ -78,10 +86,10 @@ def parse_body(content_type: str, body: bytes) -> tuple[Any, dict[str, Upload]]:
     return None, {}
 
 
-def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str, Upload]]:
+def _parse_multipart(content_type: str, body: bytes) -> tuple[Form, dict[str, Upload]]:
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
     message = email.parser.BytesParser(policy=email.policy.default).parsebytes(head + body)
-    data: dict[str, Any] = {}
+    data = Form()
     files: dict[str, Upload] = {}
     for part in message.iter_parts():
         name = str(part.get_param("name", header="content-disposition"))

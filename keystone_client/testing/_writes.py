@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import hashlib
+import itertools
 import mimetypes
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
@@ -13,10 +15,14 @@ from typing import Any
 from ._render import Renderer
 from ._schema import Collection, FieldRule
 from ._store import Store
-from ._wire import BadRequest, Result, Upload
+from ._wire import BadRequest, Form, Result, Upload
 
 __all__ = ["ALLOWED_FILE_TYPES", "MAX_UPLOAD_SIZE", "Writer", "money"]
 
+# What DRF's BooleanField reads as true and false (strings compared in lower case); 1.0 and
+# 0.0 are among them, as they hash like 1 and 0.
+_TRUE = frozenset({"t", "y", "yes", "true", "on", "1", 1})
+_FALSE = frozenset({"f", "n", "no", "false", "off", "0", 0})
 # The server's defaults (CONFIG_UPLOAD_SIZE and its ALLOWED_FILE_TYPES setting).
 MAX_UPLOAD_SIZE = 2621440
 ALLOWED_FILE_TYPES = [
@@ -57,6 +63,10 @@ def _checked_file(upload: Upload) -> Upload:
     return upload
 
 
+def _tag(filename: str, tries: int) -> str:
+    return hashlib.sha1(f"{filename}:{tries}".encode()).hexdigest()[:7]
+
+
 def money(value: Decimal) -> str:
     """A decimal amount as the server writes it, two places."""
     return str(value.quantize(Decimal("0.01")))
@@ -85,7 +95,9 @@ class Writer:
         Unknown and read-only fields are dropped silently, as the server does.
         """
         if payload is not None and not isinstance(payload, dict):
-            raise BadRequest({"non_field_errors": ["Invalid data. Expected a dictionary."]})
+            kind = type(payload).__name__
+            message = f"Invalid data. Expected a dictionary, but got {kind}."
+            raise BadRequest({"non_field_errors": [message]})
         given = dict(payload or {})
         given.update(files)
         writable = coll.fields if fields is None else fields
@@ -102,13 +114,14 @@ class Writer:
                         clean[name] = user["id"]
                 elif spec.required:
                     errors[name] = ["This field is required."]
-                elif spec.kind == "file":
-                    continue
                 else:
                     clean[name] = copy.deepcopy(spec.default)
                 continue
+            value = given[name]
+            if spec.kind == "m2m" and isinstance(payload, Form) and not isinstance(value, list):
+                value = [value]
             try:
-                clean[name] = self._value(spec, given[name])
+                clean[name] = self._value(spec, value)
             except ValueError as exc:
                 errors[name] = [str(exc)]
         if errors:
@@ -178,12 +191,12 @@ class Writer:
                     "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
                 ) from None
         if kind == "bool":
-            if isinstance(value, bool):
-                return value
-            if str(value).lower() in ("true", "1"):
-                return True
-            if str(value).lower() in ("false", "0"):
-                return False
+            key = value.lower() if isinstance(value, str) else value
+            with contextlib.suppress(TypeError):  # a list or an object is no boolean
+                if key in _TRUE:
+                    return True
+                if key in _FALSE:
+                    return False
             raise ValueError("Must be a valid boolean.")
         if kind == "choice":
             if value not in spec.choices:
@@ -192,8 +205,11 @@ class Writer:
         if kind == "fk":
             return self._pk(spec.target, value)
         if kind == "m2m":
-            items = value if isinstance(value, list) else [value]
-            return [self._pk(spec.target, item) for item in items]
+            # DRF iterates anything but a string, an object's keys included.
+            if isinstance(value, str | int | float):
+                kind_name = type(value).__name__
+                raise ValueError(f'Expected a list of items but got type "{kind_name}".')
+            return [self._pk(spec.target, item) for item in value]
         if kind == "file":
             if not isinstance(value, Upload):
                 raise ValueError(
@@ -241,12 +257,16 @@ class Writer:
         taken = {a["file"] for a in self.store.db["attachments"].values()}
         suffixes = "".join(PurePath(filename).suffixes)
         root = filename.removesuffix(suffixes)
-        name, tries = f"allocations/{filename}", 0
-        while name in taken:
-            tries += 1
-            tag = hashlib.sha1(f"{filename}:{tries}".encode()).hexdigest()[:7]
-            name = f"allocations/{root}_{tag}{suffixes}"
-        return name
+        tagged = (
+            f"allocations/{root}_{_tag(filename, tries)}{suffixes}"
+            for tries in range(1, len(taken) + 1)
+        )
+        # Of these len(taken) + 1 names, one at least is free.
+        return next(
+            name
+            for name in itertools.chain([f"allocations/{filename}"], tagged)
+            if name not in taken
+        )
 
     def create(
         self,

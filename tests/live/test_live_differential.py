@@ -91,6 +91,16 @@ def scenario(side: Side) -> None:
         side.call(
             "read-only", "PATCH", f"/users/teams/{tid}/", json={"slug": "y", "is_active": True}
         )
+        side.call("no object", "POST", "/users/teams/", json=[name])
+        side.call("boolean for a body", "PATCH", f"/users/teams/{tid}/", json=True)
+        side.call("word", "PATCH", f"/users/teams/{tid}/", json={"is_active": "Yes"})
+        side.call("not a word", "PATCH", f"/users/teams/{tid}/", json={"is_active": "1.0"})
+        # Not logged: the two sides hold different clusters.
+        cluster = side.http.get("/allocations/clusters/", params={"_limit": 1}).json()
+        path = f"/allocations/clusters/{cluster['results'][0]['id']}/"
+        side.call("one for a list", "PATCH", path, json={"access_teams": 5})
+        side.call("keys for a list", "PATCH", path, json={"access_teams": {"lab": 1}})
+        side.call("no file", "POST", "/allocations/attachments/", json={"file": "notes.txt"})
         side.call("dry run", "POST", "/batch/", json={"job": {**job, "dry_run": True}})
         failing = {
             "actions": [

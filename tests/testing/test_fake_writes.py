@@ -310,3 +310,114 @@ def test_a_client_reads_the_servers_messages_for_empty_values(run, on):
     with pytest.raises(BadRequestError) as caught:
         run(client.resources.grants.update(1, start_date="", title=True))
     assert caught.value.errors == {"title": [NOT_STRING], "start_date": [BAD_DATE]}
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [("[1]", "list"), ("5", "int"), ('"Lab"', "str"), ("1.5", "float"), ("true", "bool")],
+)
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/users/teams/"), ("PATCH", "/users/teams/1/")]
+)
+def test_a_body_that_is_no_object_is_refused_with_its_type(raw, method, path, body, kind):
+    headers = {"Content-Type": "application/json"}
+    answer = raw.request(method, path, content=body, headers=headers)
+    message = f"Invalid data. Expected a dictionary, but got {kind}."
+    assert (answer.status_code, answer.json()) == (400, {"non_field_errors": [message]})
+    assert raw.get("/users/teams/1/").json()["name"] == "Genomics Lab"
+
+
+def test_a_client_reads_why_a_body_that_is_no_object_is_refused(run, on):
+    answer = run(on().http_post("users/teams", json=["Genomics Lab"]))
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("off", False),
+        ("yes", True),
+        ("F", False),
+        ("tRuE", True),
+        ("n", False),
+        ("On", True),
+        ("0", False),
+        ("1", True),
+        (0.0, False),
+        (1.0, True),
+        (False, False),
+    ],
+)
+def test_a_boolean_is_read_from_the_words_drf_knows(raw, value, stored):
+    raw.patch("/users/teams/1/", json={"is_active": not stored})
+    answer = raw.patch("/users/teams/1/", json={"is_active": value})
+    assert (answer.status_code, answer.json()["is_active"]) == (200, stored)
+    assert raw.get("/users/teams/1/").json()["is_active"] is stored
+
+
+@pytest.mark.parametrize("value", ["1.0", 2, "", "maybe", [True], {"yes": 1}])
+def test_a_boolean_the_server_cannot_read_is_refused(raw, value):
+    answer = raw.patch("/users/teams/1/", json={"is_active": value})
+    assert (answer.status_code, answer.json()) == (400, {"is_active": ["Must be a valid boolean."]})
+    assert raw.get("/users/teams/1/").json()["is_active"] is True
+
+
+def test_a_client_sets_a_boolean_from_a_word(run, on):
+    client = on()
+    answer = run(client.http_patch("users/teams/1", json={"is_active": "no"}))
+    assert (answer.status_code, answer.json()["is_active"]) == (200, False)
+    assert run(client.resources.teams.get(1)).is_active is False
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [(5, "int"), ("5", "str"), (True, "bool"), (1.5, "float")]
+)
+def test_a_list_field_given_one_value_in_json_is_refused(raw, value, kind):
+    answer = raw.patch("/allocations/clusters/1/", json={"access_teams": value})
+    message = f'Expected a list of items but got type "{kind}".'
+    assert (answer.status_code, answer.json()) == (400, {"access_teams": [message]})
+    assert raw.get("/allocations/clusters/1/").json()["access_teams"] == []
+
+
+def test_a_list_field_given_an_object_reads_its_keys_as_drf_does(raw):
+    answer = raw.patch("/allocations/clusters/1/", json={"access_teams": {"2": "ignored"}})
+    assert (answer.status_code, answer.json()["access_teams"]) == (200, [2])
+    refused = raw.patch("/allocations/clusters/1/", json={"access_teams": {"lab": 1}})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"access_teams": ["Incorrect type. Expected pk value, received str."]},
+    )
+
+
+def _form(**fields: str | list[str]) -> tuple[bytes, dict[str, str]]:
+    """A multipart body without a file (httpx sends a form without files urlencoded)."""
+    parts = []
+    for name, values in fields.items():
+        for value in [values] if isinstance(values, str) else values:
+            disposition = f'Content-Disposition: form-data; name="{name}"'
+            parts.append(f"--b0undary\r\n{disposition}\r\n\r\n{value}\r\n")
+    body = "".join(parts) + "--b0undary--\r\n"
+    return body.encode(), {"Content-Type": "multipart/form-data; boundary=b0undary"}
+
+
+@pytest.mark.parametrize(("given", "stored"), [("2", [2]), (["1", "2"], [1, 2])])
+def test_a_list_field_given_once_in_a_form_is_a_list_of_one(raw, given, stored):
+    body, headers = _form(access_teams=given)
+    answer = raw.patch("/allocations/clusters/1/", content=body, headers=headers)
+    assert (answer.status_code, answer.json()["access_teams"]) == (200, stored)
+
+
+def test_an_unknown_choice_is_refused_with_drfs_message(run, on):
+    answer = run(on().http_patch("users/memberships/1", json={"role": "ZZ"}))
+    assert (answer.status_code, answer.json()) == (400, {"role": ['"ZZ" is not a valid choice.']})
+    assert run(on().resources.memberships.get(1)).role == "OW"
+
+
+@pytest.mark.parametrize("value", ["notes.txt", 5, {"name": "notes.txt"}])
+def test_a_file_field_given_no_file_is_refused(run, on, value):
+    answer = run(on().http_post("allocations/attachments", json={"request": 1, "file": value}))
+    message = "The submitted data was not a file. Check the encoding type on the form."
+    assert (answer.status_code, answer.json()) == (400, {"file": [message]})
