@@ -685,3 +685,22 @@ def test_login_on_a_token_client_with_a_stray_username_is_configuration_error(
 
     assert "KEYSTONE_PASSWORD" in str(info.value)
     assert not api.calls
+
+
+# -- the response a call returns stands on its own -----------------------------------------------
+
+
+def test_a_raw_response_can_be_closed_and_its_stream_replayed(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    # The connection's stream is swapped for one holding the body that was read: closing the
+    # response works in either mode, and the stream still gives the body to whoever reads it.
+    api.get(RAW).mock(return_value=httpx.Response(200, json={"a": 1}))
+
+    response = run(client.http_get("raw"))
+    run(response.aclose() if run.is_async else response.close())
+
+    assert response.is_closed
+    assert response.json() == {"a": 1}
+    replayed = httpx.Response(200, stream=response.stream)
+    assert run(replayed.aread() if run.is_async else replayed.read()) == b'{"a":1}'
