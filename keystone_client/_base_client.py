@@ -171,12 +171,15 @@ class ClientCore:
         }
 
     def _default_headers(self) -> dict[str, str]:
+        extra = self._settings.headers
+        # Extra headers may replace Accept and User-Agent, never the client's own (settings
+        # refuse those names). Names are case-insensitive: an extra "accept" replaces Accept
+        # rather than going out beside it.
+        replaced = {name.lower() for name in extra}
+        defaults = {"Accept": "application/json", "User-Agent": f"keystone-client/{__version__}"}
         return {
-            "Accept": "application/json",
-            "User-Agent": f"keystone-client/{__version__}",
-            # Extra headers may replace Accept and User-Agent, never the client's own
-            # (settings refuse those names).
-            **self._settings.headers,
+            **{name: value for name, value in defaults.items() if name.lower() not in replaced},
+            **extra,
             "X-KEYSTONE-CID": self._cid,
         }
 

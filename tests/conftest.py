@@ -122,17 +122,30 @@ def api(respx_mock: respx.MockRouter) -> respx.MockRouter:
     return respx_mock
 
 
+class RunawayWaits(AssertionError):
+    """Raised by the ``_no_sleep`` fixture when a test's client waits without end."""
+
+
+#: No test waits this often: a client that retries for ever fails its test instead of hanging.
+MAX_WAITS = 1000
+
+
 @pytest.fixture(autouse=True)
 def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record retry waits instead of sleeping; see the ``sleeps`` fixture."""
     waits: list[float] = []
     real_sleep = asyncio.sleep
 
-    async def fake_async_sleep(seconds: float) -> None:
+    def record(seconds: float) -> None:
         waits.append(seconds)
+        if len(waits) > MAX_WAITS:
+            raise RunawayWaits(f"{len(waits)} waits in one test: the client never stops")
+
+    async def fake_async_sleep(seconds: float) -> None:
+        record(seconds)
         await real_sleep(0)  # still let other tasks run, as a real sleep would
 
-    monkeypatch.setattr("keystone_client._client.sleep", waits.append)
+    monkeypatch.setattr("keystone_client._client.sleep", record)
     monkeypatch.setattr("keystone_client._client.async_sleep", fake_async_sleep)
     return waits
 

@@ -333,6 +333,36 @@ def test_extra_headers_may_replace_user_agent_and_accept(
 
 
 @pytest.mark.parametrize(
+    ("name", "other", "default"),
+    [
+        ("Accept", "User-Agent", "keystone-client/"),
+        ("accept", "User-Agent", "keystone-client/"),
+        ("ACCEPT", "User-Agent", "keystone-client/"),
+        ("User-Agent", "Accept", "application/json"),
+        ("user-agent", "Accept", "application/json"),
+        ("USER-AGENT", "Accept", "application/json"),
+    ],
+)
+def test_an_extra_header_replaces_the_default_whatever_its_casing(
+    name: str,
+    other: str,
+    default: str,
+    run: Runner,
+    make_client: Callable[..., Any],
+    api: respx.MockRouter,
+) -> None:
+    # Header names are case-insensitive: one value goes out, never the default beside it.
+    route = api.get(USER_1).mock(return_value=httpx.Response(200, json=user(1)))
+
+    run(make_client(headers={name: "site/2"}).resources.users.get(1))
+
+    sent = route.calls.last.request.headers
+    assert sent.get_list(name) == ["site/2"]
+    assert len(sent.get_list(other)) == 1
+    assert sent[other].startswith(default)
+
+
+@pytest.mark.parametrize(
     "name",
     ["Authorization", "authorization", "Cookie", "X-CSRFToken", "X-KEYSTONE-CID", "Referer"],
 )

@@ -685,3 +685,107 @@ def test_login_on_a_token_client_with_a_stray_username_is_configuration_error(
 
     assert "KEYSTONE_PASSWORD" in str(info.value)
     assert not api.calls
+
+
+# -- the response a call returns stands on its own -----------------------------------------------
+
+
+def test_a_raw_response_can_be_closed_and_its_stream_replayed(
+    client: Any, run: Runner, api: respx.MockRouter
+) -> None:
+    # The connection's stream is swapped for one holding the body that was read: closing the
+    # response works in either mode, and the stream still gives the body to whoever reads it.
+    api.get(RAW).mock(return_value=httpx.Response(200, json={"a": 1}))
+
+    response = run(client.http_get("raw"))
+    run(response.aclose() if run.is_async else response.close())
+
+    assert response.is_closed
+    assert response.json() == {"a": 1}
+    replayed = httpx.Response(200, stream=response.stream)
+    assert run(replayed.aread() if run.is_async else replayed.read()) == b'{"a":1}'
+
+
+# -- retries come to an end ----------------------------------------------------------------------
+
+
+def endless(
+    answer: Callable[[], httpx.Response], cap: int = 10
+) -> Callable[[httpx.Request], httpx.Response]:
+    """Answer every request alike; fail the test at once past ``cap`` requests, not hang it."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls > cap:
+            raise AssertionError(f"request {calls} to {request.url}: the client never stops")
+        return answer()
+
+    return handler
+
+
+def test_a_success_is_returned_from_its_one_request(
+    client: Any, run: Runner, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    route = api.get(USER_5).mock(side_effect=endless(lambda: httpx.Response(200, json=user(5))))
+
+    found = run(client.resources.users.get(5))
+
+    assert found.id == 5
+    assert route.call_count == 1
+    assert sleeps == []
+
+
+def test_a_503_without_end_is_returned_after_max_retries(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    client = make_client(max_retries=2)
+    route = api.get(RAW).mock(side_effect=endless(lambda: httpx.Response(503, text="busy")))
+
+    response = run(client.http_get("raw"))
+
+    assert (response.status_code, response.text) == (503, "busy")
+    assert route.call_count == 3
+    assert len(sleeps) == 2
+
+
+def test_a_connection_failure_without_end_is_raised_after_max_retries(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter, sleeps: list[float]
+) -> None:
+    client = make_client(max_retries=2)
+
+    def refuse() -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    route = api.get(RAW).mock(side_effect=endless(refuse))
+
+    with pytest.raises(APIConnectionError) as info:
+        run(client.http_get("raw"))
+
+    assert str(info.value) == f"GET {RAW} failed after 3 attempts: ConnectError: refused"
+    assert route.call_count == 3
+    assert len(sleeps) == 2
+
+
+def test_a_401_without_end_logs_in_again_once_then_raises(
+    make_client: Callable[..., Any], run: Runner, api: respx.MockRouter
+) -> None:
+    from keystone_client import AuthenticationError
+
+    client = make_client(username="ada", password="pw")
+    api.post(LOGIN).mock(side_effect=endless(lambda: httpx.Response(200, json=user(1))))
+    api.get(USER_5).mock(
+        side_effect=endless(lambda: httpx.Response(401, json={"detail": "expired"}))
+    )
+
+    with pytest.raises(AuthenticationError) as info:
+        run(client.resources.users.get(5))
+
+    assert info.value.detail == "expired"
+    assert sent(api) == [
+        "POST /authentication/login/",
+        "GET /users/users/5/",
+        "POST /authentication/login/",
+        "GET /users/users/5/",
+    ]
