@@ -47,6 +47,9 @@ def served() -> dict[str, Any]:
             "detail": served.detail,
             "staff_only": served.staff_only,
             "update_fields": sorted(served.update_fields),
+            "filter_order": list(served.filter_order),
+            "filter_targets": served.targets,
+            "filter_codes": {name: sorted(codes) for name, codes in served.codes.items()},
         }
     choices = {
         "/" + str(endpoint): _choices(spec, choice)
