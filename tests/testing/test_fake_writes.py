@@ -340,6 +340,11 @@ def test_a_client_reads_why_a_body_that_is_no_object_is_refused(run, on):
     [
         ("off", False),
         ("yes", True),
+        ("t", True),
+        ("Y", True),
+        ("No", False),
+        ("FALSE", False),
+        (True, True),
         ("F", False),
         ("tRuE", True),
         ("n", False),
