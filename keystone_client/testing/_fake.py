@@ -355,9 +355,14 @@ class FakeKeystone:
         content: bytes,
         request: httpx.Request | None = None,
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Serve a request given as method, path with query, headers and body."""
+        """Serve a request given as method, path with query, headers and body.
+
+        Header names are matched in any case, as HTTP's are.
+        """
         with self._lock:
-            result, record = self._front.serve(method.upper(), target, headers, content, request)
+            result, record = self._front.serve(
+                method.upper(), target, httpx.Headers(headers), content, request
+            )
             record.status = result.status
             body, out_headers = result.encode()
             return result.status, out_headers, body

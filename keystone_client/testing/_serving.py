@@ -13,9 +13,12 @@ from ._auth import authenticate, csrf_failure
 from ._faults import HTML, Fault, server_error_page
 from ._routes import Api, not_found_page, resolves
 from ._store import Store
-from ._wire import Result, ServerError, Upload, parse_body, parse_cookies
+from ._wire import ParseError, Result, ServerError, Upload, parse_body, parse_cookies
 
 __all__ = ["FakeRequest", "Front"]
+
+# The methods whose views read the body, and so meet a body the parsers refuse.
+_READS_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
 @dataclass
@@ -26,8 +29,8 @@ class FakeRequest:
         method: HTTP method, upper case.
         path: Path relative to the API root, with slashes (``/research/grants/``).
         query: Query parameters (the last value of a repeated one).
-        body: The decoded JSON body, the form fields of a multipart body (uploads as their
-            file names), or None.
+        body: The decoded JSON body, the fields of a form (uploads as their file names), or
+            None (no body, or one the server's parsers refuse).
         user: Username of the authenticated user, or None.
         cid: The ``X-KEYSTONE-CID`` correlation id sent, or None.
         status: The status answered (None when an injected connection error or timeout
@@ -77,8 +80,8 @@ class Front:
         user, via, refusal = authenticate(store, headers.get("Authorization", ""), cookies)
         try:
             payload, files = parse_body(headers.get("Content-Type", ""), content)
-        except ValueError:
-            payload, files = ValueError, {}
+        except ParseError as exc:
+            payload, files = exc, {}
         record = FakeRequest(
             method=method,
             path=path[len(self.root) :] if path.startswith(self.root + "/") else path,
@@ -125,8 +128,9 @@ class Front:
             throttled = throttle.check(who)
             if throttled is not None:
                 return throttled
-        if payload is ValueError:
-            return Result(400, {"detail": "JSON parse error - Expecting value"})
+        # Only the views that write read the body; the others never see it refused.
+        if isinstance(payload, ParseError) and method in _READS_BODY:
+            return Result(payload.status, {"detail": payload.detail})
         try:
             return self.api.route(method, path, query, payload, files, user)
         except ServerError:
@@ -134,7 +138,7 @@ class Front:
 
 
 def _shown_body(payload: Any, files: dict[str, Upload]) -> Any:
-    if payload is ValueError:
+    if isinstance(payload, ParseError):
         return None
     if not files:
         return payload

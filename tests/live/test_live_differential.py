@@ -101,6 +101,11 @@ def scenario(side: Side) -> None:
         side.call("one for a list", "PATCH", path, json={"access_teams": 5})
         side.call("keys for a list", "PATCH", path, json={"access_teams": {"lab": 1}})
         side.call("no file", "POST", "/allocations/attachments/", json={"file": "notes.txt"})
+        bad_json = {"content": b'{"title": NaN}', "headers": {"Content-Type": "application/json"}}
+        side.call("malformed json", "POST", "/research/grants/", **bad_json)
+        csv = {"content": b"title\nx\n", "headers": {"Content-Type": "text/csv"}}
+        side.call("media type", "POST", "/research/grants/", **csv)
+        side.call("form", "PATCH", f"/users/teams/{tid}/", data={"is_active": "on"})
         side.call("dry run", "POST", "/batch/", json={"job": {**job, "dry_run": True}})
         failing = {
             "actions": [
