@@ -97,8 +97,9 @@ class Front:
         for fault in self.faults:
             if fault.matches(method, path):
                 return fault.fire(request or httpx.Request(method, self.origin + target)), record
-        if not path.endswith("/") and resolves(path + "/"):
-            # Django's APPEND_SLASH, before any view: a redirect that keeps the query.
+        if resolves(path + "/"):
+            # Django's APPEND_SLASH, before any view: a path that resolves only with a slash
+            # added is redirected there, keeping the query.
             location = self.root + path + "/" + (f"?{split.query}" if split.query else "")
             return Result(301, text="", headers=[("Location", location)], content_type=HTML), record
         csrf = headers.get("X-CSRFToken")
