@@ -933,20 +933,41 @@ def test_list_runs_every_page_in_the_callers_context(
     assert len(seen) > 1 and set(seen) == {"job-42"}
 
 
+@pytest.mark.parametrize(
+    ("order", "size", "ids", "bound"),
+    [
+        ("id", 3, [1, 2, 3], "id__gt=3"),
+        ("id", 1, [1], "id__gt=1"),
+        ("-id", 3, [9, 8, 7], "id__lt=7"),
+        ("-id", 1, [9], "id__lt=9"),
+    ],
+)
 def test_keyset_paging_stops_with_an_error_when_the_server_ignores_the_cursor(
-    make_client: Any, run: Runner, api: respx.MockRouter
+    make_client: Any,
+    run: Runner,
+    api: respx.MockRouter,
+    order: str,
+    size: int,
+    ids: list[int],
+    bound: str,
 ) -> None:
     seen: list[dict[str, str]] = []
 
     def same_page(request: httpx.Request) -> httpx.Response:
         seen.append(dict(request.url.params))
-        body = [f.grant(i) for i in range(1, 4)]
+        assert len(seen) <= 3, "the client asked for the same page without end"
+        body = [f.grant(i) for i in ids]
         return httpx.Response(
             200, json={"count": 9, "next": "more", "previous": None, "results": body}
         )
 
     api.get(f"{BASE}research/grants/").mock(side_effect=same_page)
-    client = make_client(page_size=3)
-    with pytest.raises(KeystoneError, match=r"ignored the paging filter id__gt=3 and served"):
-        run.all(client.resources.grants.all())
-    assert [p.get("id__gt") for p in seen] == [None, "3"]
+    client = make_client(page_size=size)
+    with pytest.raises(KeystoneError) as caught:
+        run.all(client.resources.grants.order_by(order))
+    assert str(caught.value) == (
+        f"the server ignored the paging filter {bound} and served the same records again; "
+        "order by another field to page by offset"
+    )
+    name, value = bound.split("=")
+    assert [p.get(name) for p in seen] == [None, value]
