@@ -20,7 +20,7 @@ from keystone_client._base_client import Flow
 from keystone_client._filters import BOOL, DATE, DATETIME, ID, IP, LOOKUPS, NUMBER, TEXT
 from keystone_client._resource_spec import StatsSpec
 from keystone_client.resources import AsyncStats, ResourceSpec, Stats
-from keystone_client.resources._catalog import ALL_SPECS
+from keystone_client.resources._catalog import ALL_SPECS, _order
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 OPENAPI = SHARED / "keystone-api" / "openapi.yml"
@@ -306,6 +306,11 @@ def record_properties(path: str) -> dict[str, dict[str, Any]]:
         schema = resolve(schema["items"])
     properties: dict[str, dict[str, Any]] = schema.get("properties", {})
     return properties
+
+
+def test_order_fields_are_read_from_the_declarations_words() -> None:
+    # The collection table was built at import; the reader runs again here.
+    assert _order(" id\n title  team ") == frozenset({"id", "title", "team"})
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
