@@ -265,3 +265,14 @@ def test_serve_reads_header_names_in_any_case():
         "cid-42",
         {"name": "Lower Lab"},
     )
+
+
+def test_a_write_whose_body_has_no_media_type_is_refused_with_415():
+    fake = FakeKeystone()
+    with _staff(fake) as raw:
+        answer = raw.post("/users/teams/", content=b'{"name": "Lab"}')
+        assert "content-type" not in answer.request.headers
+        assert (answer.status_code, answer.json()) == (
+            415,
+            {"detail": 'Unsupported media type "" in request.'},
+        )
