@@ -137,7 +137,7 @@ def test_json_and_other_bodies():
 def test_a_body_the_servers_parsers_refuse(content_type, body, status, detail):
     with pytest.raises(ParseError) as caught:
         parse_body(content_type, body)
-    assert (caught.value.status, caught.value.detail) == (status, detail)
+    assert (caught.value.status, caught.value.detail, str(caught.value)) == (status, detail, detail)
 
 
 def test_the_fake_records_a_multipart_upload_by_its_fields_and_file_names(run):
